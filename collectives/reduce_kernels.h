@@ -1,0 +1,39 @@
+// Element-wise reduction kernels for every DataType x RedOp, on host memory.
+//
+// Numerics:
+//  - Integers: Sum and Prod wrap around (two's complement), like NCCL; Max/Min are exact.
+//  - float32/float64 compute in their own type, inputs combined left to right.
+//  - half, bfloat16 and both float8 formats widen to float32, combine, and round once per call
+//    (per element), so one ReduceMany over k inputs rounds once, not k - 1 times. A multi-step
+//    algorithm still rounds once per step, which callers' error bounds must count.
+//  - kAvg reduces as kSum; the owner of the whole operation calls DivideBy once at the end.
+//  - Max/Min select with one `<` (`a < b ? b : a`), the form that vectorises to maxps/minps, so with
+//    a NaN operand the winner depends on operand order: NaN is not guaranteed to propagate.
+//
+// The loops are plain indexed loops over __restrict pointers, templated per type and op, so GCC
+// vectorises the native-type paths (reduce_kernels.cc is built with -O3).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/types/span.h"
+#include "collectives/datatype.h"
+
+namespace ultracc::collectives {
+
+// inout[i] = inout[i] op in[i] for i < count. `inout` and `in` must not overlap.
+void ReduceInto(DataType type, RedOp op, void* inout, const void* in, size_t count);
+
+// out[i] = ins[0][i] op ins[1][i] op ... for i < count. `out` may be exactly ins[0] (in place) but
+// must not otherwise overlap any input. Works block by block (a few KiB) so that each input is read
+// from memory once and `out` written once whatever the number of inputs. With one input it copies;
+// with none it does nothing.
+void ReduceMany(DataType type, RedOp op, void* out, absl::Span<const void* const> ins,
+                size_t count);
+
+// inout[i] /= divisor, for kAvg. Integers truncate toward zero (as NCCL); floating types divide in
+// their compute type (float32 for the narrow ones) and round once. `divisor` must be > 0.
+void DivideBy(DataType type, void* inout, size_t count, int64_t divisor);
+
+}  // namespace ultracc::collectives

@@ -1,0 +1,87 @@
+// Futex-based adaptive waiting; see completion.h.
+#include "common/completion.h"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <climits>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace ultracc {
+namespace {
+
+constexpr int kSpinIterations = 2000;
+// Blocking slices stay short so a missed wake-up costs little and deadlines stay accurate.
+constexpr absl::Duration kMaxBlockSlice = absl::Milliseconds(50);
+
+inline void CpuRelax() {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#endif
+}
+
+void FutexWait(const std::atomic<uint32_t>& word, uint32_t expected, absl::Duration timeout) {
+  timespec ts = absl::ToTimespec(timeout);
+  // Not FUTEX_PRIVATE: the word may live in memory shared between processes.
+  syscall(SYS_futex, reinterpret_cast<const uint32_t*>(&word), FUTEX_WAIT, expected, &ts, nullptr,
+          0);
+}
+
+}  // namespace
+
+bool WaitWhileEquals(const std::atomic<uint32_t>& word, uint32_t expected, absl::Time deadline) {
+  for (int i = 0; i < kSpinIterations; ++i) {
+    if (word.load(std::memory_order_acquire) != expected) return true;
+    CpuRelax();
+  }
+  for (int i = 0; i < 16; ++i) {
+    if (word.load(std::memory_order_acquire) != expected) return true;
+    std::this_thread::yield();
+  }
+  while (word.load(std::memory_order_acquire) == expected) {
+    absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return false;
+    FutexWait(word, expected, std::min(left, kMaxBlockSlice));
+  }
+  return true;
+}
+
+void WakeAll(std::atomic<uint32_t>& word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+}
+
+void Completion::Reset() {
+  status_ = absl::OkStatus();
+  state_.store(kPending, std::memory_order_release);
+}
+
+void Completion::Complete(absl::Status status) {
+  uint32_t expected = kPending;
+  if (!state_.compare_exchange_strong(expected, kClaimed, std::memory_order_acq_rel)) return;
+  status_ = std::move(status);
+  state_.store(kDone, std::memory_order_release);
+  if (waiters_.load(std::memory_order_acquire) > 0) WakeAll(state_);
+}
+
+absl::Status Completion::Wait(absl::Time deadline) {
+  if (!IsDone()) {
+    waiters_.fetch_add(1, std::memory_order_acq_rel);
+    bool done = true;
+    for (uint32_t s = state_.load(std::memory_order_acquire); s != kDone;
+         s = state_.load(std::memory_order_acquire)) {
+      if (!WaitWhileEquals(state_, s, deadline)) {
+        done = IsDone();
+        break;
+      }
+    }
+    waiters_.fetch_sub(1, std::memory_order_acq_rel);
+    if (!done) return absl::DeadlineExceededError("timed out waiting for completion");
+  }
+  return status_;
+}
+
+}  // namespace ultracc

@@ -1,0 +1,190 @@
+// Daemon-mode communicator; see daemon_comm.h.
+#include "runtime/client/daemon_comm.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "rank.pb.h"
+
+namespace ultracc::client {
+namespace {
+
+using submission::OpCompletion;
+using submission::OpDescriptor;
+using submission::OpKind;
+
+constexpr absl::Duration kLivenessSlice = absl::Milliseconds(200);
+
+// A staging buffer in the arena, freed when it goes out of scope.
+class Staging {
+ public:
+  explicit Staging(RankMemory* memory) : memory_(memory) {}
+  ~Staging() {
+    if (ptr_ != nullptr) memory_->Free(ptr_).IgnoreError();
+  }
+  absl::StatusOr<char*> Get(size_t bytes) {
+    absl::StatusOr<void*> p = memory_->Allocate(bytes);
+    if (!p.ok()) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "staging a buffer outside the arena: ", p.status().message(),
+          " (allocate with ultraccMemAlloc, or raise ULTRACC_ARENA_BYTES)"));
+    }
+    ptr_ = *p;
+    return static_cast<char*>(ptr_);
+  }
+
+ private:
+  RankMemory* memory_;
+  void* ptr_ = nullptr;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DaemonComm>> DaemonComm::Create(const Config& config) {
+  if (!config.rank || !config.world_size || !config.local_rank) {
+    return absl::FailedPreconditionError(
+        "ULTRACC_RANK, ULTRACC_WORLD_SIZE and ULTRACC_LOCAL_RANK must be set (start the program "
+        "with `ultracc launch`)");
+  }
+  absl::StatusOr<RankMemory*> memory = RankMemory::ForProcess();
+  if (!memory.ok()) return memory.status();
+  if (*memory == nullptr) {
+    return absl::FailedPreconditionError("ULTRACC_DAEMON_SOCKET is not set: no node daemon");
+  }
+  std::unique_ptr<DaemonComm> comm(
+      new DaemonComm(*config.rank, *config.world_size, config.timeout));
+  comm->memory_ = *memory;
+  auto rings = shm::SharedRegion::Create("ultracc-rings", submission::RingPair::Bytes());
+  if (!rings.ok()) return rings.status();
+  comm->rings_region_ = *std::move(rings);
+  comm->rings_ = submission::RingPair::Init(comm->rings_region_.base());
+
+  absl::Time deadline = absl::Now() + config.timeout;
+  auto channel = shm::UnixChannel::Connect(config.daemon_socket, deadline);
+  if (!channel.ok()) {
+    return absl::UnavailableError(absl::StrCat("rank ", *config.rank,
+                                               ": cannot reach the node daemon at @",
+                                               config.daemon_socket, ": ",
+                                               channel.status().message()));
+  }
+  comm->channel_ = *std::move(channel);
+  proto::RankHello hello;
+  hello.set_token(config.job_token);
+  hello.set_job_id(config.job_id);
+  hello.set_rank(*config.rank);
+  hello.set_local_rank(*config.local_rank);
+  hello.set_pid(getpid());
+  hello.set_arena_bytes(comm->memory_->region().size());
+  hello.set_rings_bytes(comm->rings_region_.size());
+  int fds[2] = {comm->memory_->region().fd(), comm->rings_region_.fd()};
+  if (auto s = comm->channel_.Send(hello.SerializeAsString(), fds); !s.ok()) return s;
+  absl::StatusOr<shm::Message> reply = comm->channel_.Recv(deadline);
+  if (!reply.ok()) return reply.status();
+  proto::RankWelcome welcome;
+  if (!welcome.ParseFromString(reply->bytes)) {
+    return absl::InternalError("malformed welcome from the node daemon");
+  }
+  if (!welcome.error().empty()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("rank ", *config.rank, ": the node daemon refused it: ", welcome.error()));
+  }
+  if (welcome.world_size() != *config.world_size) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("rank ", *config.rank, ": ULTRACC_WORLD_SIZE is ", *config.world_size,
+                     " but the daemon runs a job of ", welcome.world_size(), " ranks"));
+  }
+  return comm;
+}
+
+DaemonComm::~DaemonComm() = default;
+
+absl::Status DaemonComm::Submit(const OpDescriptor& d, absl::Time deadline) {
+  if (auto s = rings_.submissions.Push(d, deadline); !s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("rank ", rank(), ": submitting operation #", d.sequence, ": ", s.message()));
+  }
+  while (true) {
+    OpCompletion c;
+    absl::Status s = rings_.completions.Pop(&c, std::min(deadline, absl::Now() + kLivenessSlice));
+    if (s.ok()) {
+      if (c.sequence != d.sequence) {
+        return absl::InternalError(absl::StrCat("rank ", rank(), ": completion of #", c.sequence,
+                                                " while waiting for #", d.sequence));
+      }
+      if (c.status_code == 0) return absl::OkStatus();
+      return absl::Status(static_cast<absl::StatusCode>(c.status_code), c.message);
+    }
+    if (!absl::IsDeadlineExceeded(s)) {
+      return absl::UnavailableError(absl::StrCat("rank ", rank(), ": the node daemon ended the job"
+                                                 " while operation #", d.sequence, " ran: ",
+                                                 s.message()));
+    }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "rank ", rank(), ": operation #", d.sequence, " did not complete within the timeout"));
+    }
+    absl::StatusOr<shm::Message> probe = channel_.Recv(absl::Now());
+    if (!probe.ok() && !absl::IsDeadlineExceeded(probe.status())) {
+      return absl::UnavailableError(absl::StrCat("rank ", rank(), ": lost the node daemon while"
+                                                 " operation #", d.sequence, " ran: ",
+                                                 probe.status().message()));
+    }
+  }
+}
+
+absl::Status DaemonComm::DoAllReduce(uint64_t sequence, const AllReduceArgs& args,
+                                     absl::Time deadline) {
+  const size_t bytes = args.count * collectives::DataTypeSize(args.dtype);
+  OpDescriptor d{};
+  d.sequence = sequence;
+  d.kind = OpKind::kAllReduce;
+  d.dtype = static_cast<int32_t>(args.dtype);
+  d.op = static_cast<int32_t>(args.op);
+  d.root_or_peer = -1;
+  d.count = args.count;
+  Staging send_staging(memory_), recv_staging(memory_);
+  char* recv_stage = nullptr;
+  const bool in_place = args.send == args.recv;
+  if (bytes == 0 || memory_->Contains(args.send, bytes)) {
+    d.send_offset = bytes == 0 ? 0 : memory_->OffsetOf(args.send);
+  } else {
+    absl::StatusOr<char*> stage = send_staging.Get(bytes);
+    if (!stage.ok()) return stage.status();
+    std::memcpy(*stage, args.send, bytes);
+    d.send_offset = memory_->OffsetOf(*stage);
+    if (in_place) recv_stage = *stage;
+  }
+  if (bytes == 0 || memory_->Contains(args.recv, bytes)) {
+    d.recv_offset = bytes == 0 ? 0 : memory_->OffsetOf(args.recv);
+  } else if (recv_stage != nullptr) {
+    d.recv_offset = d.send_offset;
+  } else {
+    absl::StatusOr<char*> stage = recv_staging.Get(bytes);
+    if (!stage.ok()) return stage.status();
+    recv_stage = *stage;
+    d.recv_offset = memory_->OffsetOf(*stage);
+  }
+  if (absl::Status s = Submit(d, deadline); !s.ok()) return s;
+  if (recv_stage != nullptr) std::memcpy(args.recv, recv_stage, bytes);
+  return absl::OkStatus();
+}
+
+absl::Status DaemonComm::DoFinalize(absl::Time deadline) {
+  OpDescriptor d{};
+  d.kind = OpKind::kFinalize;
+  return rings_.submissions.Push(d, deadline);
+}
+
+void DaemonComm::DoAbort() {
+  // Closing the rings and the socket tells the daemon at once; it fails the job's collectives.
+  rings_.submissions.Close();
+  rings_.completions.Close();
+  // shutdown() rather than close(): another thread may be polling the socket right now.
+  ::shutdown(channel_.fd(), SHUT_RDWR);
+}
+
+}  // namespace ultracc::client

@@ -1,0 +1,40 @@
+// Daemon mode: collectives are handed to the node daemon through shared-memory rings; the daemon
+// reads and writes the rank's arena directly. Buffers outside the arena are staged through it.
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "runtime/client/communicator.h"
+#include "runtime/client/rank_memory.h"
+#include "runtime/config.h"
+#include "runtime/shm/shared_region.h"
+#include "runtime/shm/unix_channel.h"
+#include "runtime/submission/ring_pair.h"
+
+namespace ultracc::client {
+
+class DaemonComm final : public Communicator {
+ public:
+  // Connects to the daemon named by config.daemon_socket and hands it the arena and the rings.
+  static absl::StatusOr<std::unique_ptr<DaemonComm>> Create(const Config& config);
+  ~DaemonComm() override;
+
+ protected:
+  absl::Status DoAllReduce(uint64_t sequence, const AllReduceArgs& args,
+                           absl::Time deadline) override;
+  absl::Status DoFinalize(absl::Time deadline) override;
+  void DoAbort() override;
+
+ private:
+  DaemonComm(int rank, int size, absl::Duration timeout) : Communicator(rank, size, timeout) {}
+  // Submits `d` and waits for its completion, watching for the daemon going away.
+  absl::Status Submit(const submission::OpDescriptor& d, absl::Time deadline);
+
+  RankMemory* memory_ = nullptr;
+  shm::SharedRegion rings_region_;
+  submission::RingPair rings_;
+  shm::UnixChannel channel_;
+};
+
+}  // namespace ultracc::client

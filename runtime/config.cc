@@ -1,0 +1,81 @@
+// Reading ULTRACC_* settings; see config.h.
+#include "runtime/config.h"
+
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace ultracc {
+namespace {
+
+using Lookup = std::function<std::optional<std::string>(const std::string&)>;
+
+template <typename T>
+absl::Status ReadNumber(const Lookup& lookup, const std::string& name, T min_value, T* out) {
+  std::optional<std::string> text = lookup(name);
+  if (!text || text->empty()) return absl::OkStatus();
+  T value;
+  if (!absl::SimpleAtoi(*text, &value) || value < min_value) {
+    return absl::InvalidArgumentError(absl::StrCat("environment variable ", name, "='", *text,
+                                                   "' is not an integer >= ", min_value));
+  }
+  *out = value;
+  return absl::OkStatus();
+}
+
+absl::Status ReadOptionalInt(const Lookup& lookup, const std::string& name,
+                             std::optional<int>* out) {
+  if (!lookup(name)) return absl::OkStatus();
+  int value = 0;
+  if (auto s = ReadNumber<int>(lookup, name, 0, &value); !s.ok()) return s;
+  *out = value;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
+  Config c;
+  for (auto [name, field] : {std::pair{"ULTRACC_RANK", &c.rank},
+                             std::pair{"ULTRACC_WORLD_SIZE", &c.world_size},
+                             std::pair{"ULTRACC_LOCAL_RANK", &c.local_rank},
+                             std::pair{"ULTRACC_LOCAL_SIZE", &c.local_size},
+                             std::pair{"ULTRACC_NODE_RANK", &c.node_rank}}) {
+    if (auto s = ReadOptionalInt(lookup, name, field); !s.ok()) return s;
+  }
+  c.daemon_socket = lookup("ULTRACC_DAEMON_SOCKET").value_or("");
+  c.job_id = lookup("ULTRACC_JOB_ID").value_or("");
+  c.job_token = lookup("ULTRACC_JOB_TOKEN").value_or("");
+  int64_t timeout_ms = absl::ToInt64Milliseconds(c.timeout);
+  if (auto s = ReadNumber<int64_t>(lookup, "ULTRACC_TIMEOUT_MS", 1, &timeout_ms); !s.ok()) {
+    return s;
+  }
+  c.timeout = absl::Milliseconds(timeout_ms);
+  if (auto host = lookup("ULTRACC_BOOTSTRAP_HOST"); host && !host->empty()) {
+    c.bootstrap_host = *host;
+  }
+  if (auto s = ReadNumber<size_t>(lookup, "ULTRACC_ARENA_BYTES", 1 << 20, &c.arena_bytes);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = ReadNumber<size_t>(lookup, "ULTRACC_SLICE_BYTES", 4096, &c.slice_bytes); !s.ok()) {
+    return s;
+  }
+  if (auto s = ReadNumber<int>(lookup, "ULTRACC_LOG_LEVEL", 0, &c.log_level); !s.ok()) return s;
+  return c;
+}
+
+absl::StatusOr<Config> Config::FromEnvironment() { return FromEnvironmentWith({}); }
+
+absl::StatusOr<Config> Config::FromEnvironmentWith(
+    const std::map<std::string, std::string>& overrides) {
+  return Parse([&](const std::string& name) -> std::optional<std::string> {
+    if (auto it = overrides.find(name); it != overrides.end()) return it->second;
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  });
+}
+
+}  // namespace ultracc

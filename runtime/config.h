@@ -1,0 +1,48 @@
+// Every ULTRACC_* setting, read in this one place into a Config built at initialisation. The README
+// documents the same table.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace ultracc {
+
+struct Config {
+  // Launch identity (set by `ultracc launch`; absent for processes started elsewhere).
+  std::optional<int> rank;         // ULTRACC_RANK
+  std::optional<int> world_size;   // ULTRACC_WORLD_SIZE
+  std::optional<int> local_rank;   // ULTRACC_LOCAL_RANK
+  std::optional<int> local_size;   // ULTRACC_LOCAL_SIZE
+  std::optional<int> node_rank;    // ULTRACC_NODE_RANK
+  std::string daemon_socket;       // ULTRACC_DAEMON_SOCKET: abstract Unix socket of the node daemon
+  std::string job_id;              // ULTRACC_JOB_ID
+  std::string job_token;           // ULTRACC_JOB_TOKEN
+
+  // Behaviour.
+  absl::Duration timeout = absl::Seconds(300);  // ULTRACC_TIMEOUT_MS: bound on every wait
+  std::string bootstrap_host = "127.0.0.1";     // ULTRACC_BOOTSTRAP_HOST: address to listen on
+  size_t arena_bytes = size_t{8} << 30;         // ULTRACC_ARENA_BYTES: per-rank shared arena (sparse)
+  size_t slice_bytes = size_t{1} << 20;         // ULTRACC_SLICE_BYTES: pipeline slice
+  int log_level = 1;                            // ULTRACC_LOG_LEVEL: 0 errors, 1 warnings, 2 info
+
+  // True when the launcher started this process next to a daemon.
+  bool InDaemonMode() const { return !daemon_socket.empty(); }
+
+  // Parses the variables from `lookup` (returns nullopt for unset); errors name the variable and
+  // the value that could not be used.
+  static absl::StatusOr<Config> Parse(
+      const std::function<std::optional<std::string>(const std::string&)>& lookup);
+  // Parse() over the process environment.
+  static absl::StatusOr<Config> FromEnvironment();
+  // Parse() over `overrides`, falling back to the process environment.
+  static absl::StatusOr<Config> FromEnvironmentWith(
+      const std::map<std::string, std::string>& overrides);
+};
+
+}  // namespace ultracc

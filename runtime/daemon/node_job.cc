@@ -1,0 +1,349 @@
+// A job's node engine inside ultraccd; see node_job.h.
+#include "runtime/daemon/node_job.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "collectives/datatype.h"
+#include "rank.pb.h"
+#include "runtime/log.h"
+#include "transport/tcp/tcp_transport.h"
+
+namespace ultracc::daemon {
+namespace {
+
+using submission::OpCompletion;
+using submission::OpDescriptor;
+using submission::OpKind;
+
+// Short waits let the threads notice shutdown and vanished ranks promptly.
+constexpr absl::Duration kPollSlice = absl::Milliseconds(200);
+
+std::string DescribeOp(const OpDescriptor& d) {
+  return absl::StrCat("all-reduce #", d.sequence, " (count ", d.count, ", dtype ",
+                      collectives::DataTypeName(static_cast<collectives::DataType>(d.dtype)),
+                      ", op ", collectives::RedOpName(static_cast<collectives::RedOp>(d.op)), ")");
+}
+
+}  // namespace
+
+NodeJob::NodeJob(NodeJobOptions options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<NodeJob>> NodeJob::Start(NodeJobOptions options) {
+  if (options.job.chips_per_node() < 1 || options.job.nodes() < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("job ", options.job.job_id(), " has ",
+                                                   options.job.nodes(), " nodes of ",
+                                                   options.job.chips_per_node(), " chips"));
+  }
+  std::unique_ptr<NodeJob> job(new NodeJob(std::move(options)));
+  job->socket_name_ =
+      absl::StrCat("ultraccd.", job->options_.job.job_id(), ".", job->options_.node_rank);
+  auto listener = shm::UnixListener::Listen(job->socket_name_);
+  if (!listener.ok()) return listener.status();
+  job->listener_ = *std::move(listener);
+  job->sessions_.resize(job->local_size());
+  job->acceptor_ = std::thread([j = job.get()] { j->AcceptLoop(); });
+  job->engine_thread_ = std::thread([j = job.get()] { j->EngineLoop(); });
+  return job;
+}
+
+NodeJob::~NodeJob() {
+  std::vector<std::thread> pollers;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    for (auto& s : sessions_) {
+      if (s) s->rings.completions.Close();
+    }
+    pollers.swap(pollers_);
+  }
+  if (transport_) {
+    // Unblocks the engine thread if it waits on another node.
+    transport_->Abort(absl::CancelledError("ultraccd is stopping the job"));
+  }
+  if (acceptor_.joinable()) acceptor_.join();
+  if (engine_thread_.joinable()) engine_thread_.join();
+  for (auto& t : pollers) t.join();
+}
+
+absl::Status NodeJob::error() const {
+  absl::MutexLock lock(&mu_);
+  return error_;
+}
+
+void NodeJob::AcceptLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    absl::StatusOr<shm::UnixChannel> channel = listener_.Accept(absl::Now() + kPollSlice);
+    if (!channel.ok()) {
+      if (!absl::IsDeadlineExceeded(channel.status())) {
+        LogWarning(absl::StrCat("node ", options_.node_rank, ": accept: ",
+                                channel.status().ToString()));
+      }
+      continue;
+    }
+    if (absl::Status s = Admit(*std::move(channel)); !s.ok()) {
+      LogWarning(absl::StrCat("node ", options_.node_rank, ": refused a rank: ", s.message()));
+    }
+  }
+}
+
+absl::Status NodeJob::Admit(shm::UnixChannel channel) {
+  absl::StatusOr<shm::Message> message =
+      channel.Recv(absl::Now() + options_.config.timeout);
+  if (!message.ok()) return message.status();
+  // Own the passed descriptors at once so no error path leaks them.
+  std::vector<shm::SharedRegion> regions;
+  proto::RankHello hello;
+  proto::RankWelcome welcome;
+  auto refuse = [&](std::string why) {
+    welcome.set_error(why);
+    channel.Send(welcome.SerializeAsString()).IgnoreError();
+    for (int fd : message->fds) close(fd);
+    return absl::PermissionDeniedError(why);
+  };
+  if (!hello.ParseFromString(message->bytes)) return refuse("malformed hello");
+  if (hello.token() != options_.token) return refuse("wrong job token");
+  if (hello.job_id() != options_.job.job_id()) {
+    return refuse(absl::StrCat("rank belongs to job '", hello.job_id(), "', this node runs '",
+                               options_.job.job_id(), "'"));
+  }
+  int local = hello.rank() - first_rank();
+  if (local < 0 || local >= local_size() || hello.local_rank() != local) {
+    return refuse(absl::StrCat("rank ", hello.rank(), " (local ", hello.local_rank(),
+                               ") does not run on node ", options_.node_rank));
+  }
+  if (message->fds.size() != 2) {
+    return refuse(absl::StrCat("hello carried ", message->fds.size(), " descriptors, expected 2"));
+  }
+  auto session = std::make_unique<RankSession>();
+  auto arena = shm::SharedRegion::Map(message->fds[0], hello.arena_bytes());
+  auto rings = shm::SharedRegion::Map(message->fds[1], hello.rings_bytes());
+  if (!arena.ok() || !rings.ok()) {
+    welcome.set_error(absl::StrCat("cannot map the rank's memory: ",
+                                   (!arena.ok() ? arena.status() : rings.status()).message()));
+    channel.Send(welcome.SerializeAsString()).IgnoreError();
+    return absl::ResourceExhaustedError(welcome.error());
+  }
+  session->arena = *std::move(arena);
+  session->rings_region = *std::move(rings);
+  auto pair = submission::RingPair::Attach(session->rings_region.base(),
+                                           session->rings_region.size());
+  if (!pair.ok()) {
+    welcome.set_error(std::string(pair.status().message()));
+    channel.Send(welcome.SerializeAsString()).IgnoreError();
+    return pair.status();
+  }
+  session->rings = *pair;
+  session->rank = hello.rank();
+  session->local_rank = local;
+  session->pid = hello.pid();
+  welcome.set_node_rank(options_.node_rank);
+  welcome.set_nodes(options_.job.nodes());
+  welcome.set_world_size(options_.job.nodes() * local_size());
+  if (absl::Status s = channel.Send(welcome.SerializeAsString()); !s.ok()) return s;
+  session->channel = std::move(channel);
+
+  absl::MutexLock lock(&mu_);
+  if (sessions_[local] != nullptr && sessions_[local]->connected) {
+    return absl::AlreadyExistsError(absl::StrCat("rank ", hello.rank(), " connected twice"));
+  }
+  RankSession* raw = session.get();
+  // A replaced session's poller has exited (it cleared `connected`), so it is safe to drop.
+  sessions_[local] = std::move(session);
+  pollers_.emplace_back([this, raw] { PollLoop(raw); });
+  return absl::OkStatus();
+}
+
+void NodeJob::PollLoop(RankSession* session) {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    OpDescriptor d;
+    absl::Status s = session->rings.submissions.Pop(&d, absl::Now() + kPollSlice);
+    if (s.ok()) {
+      if (d.kind == OpKind::kFinalize) {
+        session->finalized = true;
+        continue;
+      }
+      absl::MutexLock lock(&mu_);
+      auto& parts = pending_[d.sequence];
+      parts.resize(local_size());
+      parts[session->local_rank] = d;
+      continue;
+    }
+    // No submission: check whether the rank is still there. It sends nothing after its hello,
+    // so the channel only ever reports the close.
+    absl::StatusOr<shm::Message> probe = session->channel.Recv(absl::Now());
+    if (probe.ok() || absl::IsDeadlineExceeded(probe.status())) continue;
+    session->connected = false;
+    if (!session->finalized) {
+      Fail(absl::UnavailableError(absl::StrCat("rank ", session->rank, " (pid ", session->pid,
+                                               ", node ", options_.node_rank,
+                                               ") disconnected before finalizing its communicator")));
+    }
+    return;
+  }
+}
+
+void NodeJob::Fail(absl::Status cause) {
+  absl::MutexLock lock(&mu_);
+  if (error_.ok()) error_ = std::move(cause);
+}
+
+absl::Status NodeJob::ConnectNodes() {
+  const int nodes = options_.job.nodes();
+  collectives::NodeEngineOptions engine_options;
+  engine_options.node_rank = options_.node_rank;
+  engine_options.num_nodes = nodes;
+  engine_options.total_ranks = nodes * local_size();
+  engine_options.slice_bytes = options_.config.slice_bytes;
+  if (nodes > 1) {
+    transport::tcp::TcpOptions tcp;
+    tcp.rank = options_.node_rank;
+    tcp.size = nodes;
+    tcp.bind_host = options_.config.bootstrap_host;
+    tcp.group_key = options_.job.job_id();
+    absl::StatusOr<std::unique_ptr<transport::tcp::TcpTransport>> listening =
+        transport::tcp::TcpTransport::Listen(tcp);
+    if (!listening.ok()) return listening.status();
+    const std::string prefix = absl::StrCat(options_.job.job_id(), "/node-transport/");
+    absl::Time deadline = absl::Now() + options_.config.timeout;
+    if (auto s = options_.store->Put(absl::StrCat(prefix, options_.node_rank),
+                                     (*listening)->address());
+        !s.ok()) {
+      return s;
+    }
+    std::vector<std::string> addresses(nodes);
+    for (int n = 0; n < nodes; ++n) {
+      absl::StatusOr<std::string> address = options_.store->Get(absl::StrCat(prefix, n), deadline);
+      if (!address.ok()) return address.status();
+      addresses[n] = *address;
+    }
+    if (auto s = (*listening)->Connect(addresses, deadline); !s.ok()) return s;
+    transport_ = *std::move(listening);
+    engine_options.transport = transport_.get();
+  }
+  engine_ = std::make_unique<collectives::NodeEngine>(engine_options);
+  return absl::OkStatus();
+}
+
+void NodeJob::EngineLoop() {
+  if (absl::Status s = ConnectNodes(); !s.ok()) {
+    Fail(absl::UnavailableError(absl::StrCat("node ", options_.node_rank,
+                                             " could not connect to the other nodes: ",
+                                             s.message())));
+  }
+  uint64_t next = 1;
+  while (true) {
+    std::vector<OpDescriptor> parts;
+    absl::Status failure;
+    std::vector<std::pair<uint64_t, std::vector<int>>> orphans;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        if (stopping_ || !error_.ok()) return true;
+        auto it = pending_.find(next);
+        if (it == pending_.end()) return false;
+        for (const auto& p : it->second) {
+          if (!p) return false;
+        }
+        return true;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&ready), kPollSlice);
+      if (stopping_) return;
+      failure = error_;
+      if (failure.ok() && !ready()) continue;
+      if (!failure.ok()) {
+        for (auto& [seq, slots] : pending_) {
+          std::vector<int> arrived;
+          for (int l = 0; l < local_size(); ++l) {
+            if (slots[l]) arrived.push_back(l);
+          }
+          orphans.emplace_back(seq, std::move(arrived));
+        }
+        pending_.clear();
+      } else {
+        for (auto& p : pending_[next]) parts.push_back(*p);
+        pending_.erase(next);
+      }
+    }
+    if (!failure.ok()) {
+      // Answer every submission that arrived, so no rank waits for a job that cannot go on.
+      for (const auto& [seq, arrived] : orphans) Complete(seq, arrived, failure);
+      continue;
+    }
+    absl::Status status = Execute(parts);
+    std::vector<int> all(local_size());
+    for (int l = 0; l < local_size(); ++l) all[l] = l;
+    Complete(next, all, status);
+    // A failure between nodes leaves the transport in an unknown state: end the job's collectives.
+    if (!status.ok() && !absl::IsInvalidArgument(status)) Fail(status);
+    ++next;
+  }
+}
+
+absl::Status NodeJob::Execute(const std::vector<OpDescriptor>& parts) {
+  const OpDescriptor& first = parts[0];
+  for (size_t l = 1; l < parts.size(); ++l) {
+    const OpDescriptor& d = parts[l];
+    if (d.kind != first.kind || d.count != first.count || d.dtype != first.dtype ||
+        d.op != first.op) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ranks disagree: rank ", first_rank(), " called ", DescribeOp(first), ", rank ",
+          first_rank() + l, " called ", DescribeOp(d)));
+    }
+  }
+  if (first.kind != OpKind::kAllReduce) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown operation kind ", static_cast<uint32_t>(first.kind)));
+  }
+  if (!collectives::IsValidDataType(first.dtype) || !collectives::IsValidRedOp(first.op)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid dtype ", first.dtype, " or op ", first.op));
+  }
+  const auto dtype = static_cast<collectives::DataType>(first.dtype);
+  const uint64_t bytes = first.count * collectives::DataTypeSize(dtype);
+  std::vector<const void*> inputs(parts.size());
+  std::vector<void*> outputs(parts.size());
+  {
+    absl::MutexLock lock(&mu_);
+    for (size_t l = 0; l < parts.size(); ++l) {
+      auto in = sessions_[l]->ArenaRange(parts[l].send_offset, bytes, "send buffer");
+      if (!in.ok()) return in.status();
+      auto out = sessions_[l]->ArenaRange(parts[l].recv_offset, bytes, "recv buffer");
+      if (!out.ok()) return out.status();
+      inputs[l] = *in;
+      outputs[l] = *out;
+    }
+  }
+  if (!engine_) return absl::FailedPreconditionError("the node engine is not connected");
+  return engine_->AllReduce(inputs, outputs, first.count, dtype,
+                            static_cast<collectives::RedOp>(first.op), first.sequence,
+                            absl::Now() + options_.config.timeout);
+}
+
+void NodeJob::Complete(uint64_t sequence, const std::vector<int>& local_ranks,
+                       const absl::Status& status) {
+  OpCompletion c{};
+  c.sequence = sequence;
+  c.status_code = static_cast<int32_t>(status.code());
+  c.SetMessage(status.message());
+  absl::MutexLock lock(&mu_);
+  for (int l : local_ranks) {
+    RankSession* s = sessions_[l].get();
+    if (s == nullptr || !s->connected) continue;
+    // The rank consumes completions as it waits; a full ring means it is gone or stuck.
+    if (!s->rings.completions.TryPush(c)) {
+      LogWarning(absl::StrCat("rank ", s->rank, " does not take its completions; dropped #",
+                              sequence));
+    }
+  }
+}
+
+}  // namespace ultracc::daemon

@@ -1,0 +1,83 @@
+// One job's collective engine on one node: accepts the node's ranks on a Unix socket, maps their
+// arenas and rings, gathers each collective from every local rank, runs it on the NodeEngine
+// (reduce inside the node over the mapped arenas, then across nodes over the transport), and posts
+// the completions.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "collectives/node_engine.h"
+#include "job.pb.h"
+#include "runtime/bootstrap/store.h"
+#include "runtime/config.h"
+#include "runtime/daemon/rank_session.h"
+#include "runtime/shm/unix_channel.h"
+#include "transport/transport.h"
+
+namespace ultracc::daemon {
+
+struct NodeJobOptions {
+  proto::JobSpec job;
+  int node_rank = 0;
+  std::string token;
+  Config config;                  // the job's settings (timeouts, bind address, slices)
+  bootstrap::Store* store = nullptr;  // rendezvous with the other nodes' daemons; outlives the job
+};
+
+// Threads: an acceptor thread owns the listener; one poller thread per rank session reads its
+// submission ring; one engine thread runs collectives in sequence order and owns the transport
+// and the engine. Shared state (sessions_, pending_, error_) is under mu_.
+class NodeJob {
+ public:
+  static absl::StatusOr<std::unique_ptr<NodeJob>> Start(NodeJobOptions options);
+  ~NodeJob();
+  NodeJob(const NodeJob&) = delete;
+  NodeJob& operator=(const NodeJob&) = delete;
+
+  // Abstract Unix socket name the ranks connect to (ULTRACC_DAEMON_SOCKET).
+  const std::string& socket_name() const { return socket_name_; }
+  // The first error that ended the job's collectives, if any.
+  absl::Status error() const;
+
+ private:
+  explicit NodeJob(NodeJobOptions options);
+  int local_size() const { return options_.job.chips_per_node(); }
+  int first_rank() const { return options_.node_rank * local_size(); }
+
+  void AcceptLoop();
+  absl::Status Admit(shm::UnixChannel channel);
+  void PollLoop(RankSession* session);
+  void EngineLoop();
+  absl::Status ConnectNodes();
+  // Runs the collective whose descriptors (one per local rank) all arrived.
+  absl::Status Execute(const std::vector<submission::OpDescriptor>& parts);
+  void Complete(uint64_t sequence, const std::vector<int>& local_ranks, const absl::Status& status);
+  void Fail(absl::Status cause);
+
+  const NodeJobOptions options_;
+  std::string socket_name_;
+  shm::UnixListener listener_;
+  std::unique_ptr<transport::Transport> transport_;  // engine thread
+  std::unique_ptr<collectives::NodeEngine> engine_;   // engine thread
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<RankSession>> sessions_ ABSL_GUARDED_BY(mu_);  // by local rank
+  // Descriptors gathered per sequence number, one slot per local rank.
+  std::map<uint64_t, std::vector<std::optional<submission::OpDescriptor>>> pending_
+      ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread> pollers_ ABSL_GUARDED_BY(mu_);
+  std::thread acceptor_;
+  std::thread engine_thread_;
+};
+
+}  // namespace ultracc::daemon

@@ -1,0 +1,50 @@
+// The records a rank and its node daemon exchange through shared-memory rings: a rank submits an
+// OpDescriptor per collective and receives an OpCompletion for it. Plain data, fixed layout, no
+// pointers: buffers are named by offsets into the rank's arena.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <type_traits>
+
+#include "absl/strings/string_view.h"
+
+namespace ultracc::submission {
+
+enum class OpKind : uint32_t {
+  kAllReduce = 1,
+  kFinalize = 2,  // the rank is done with its communicator; no more descriptors follow
+};
+
+struct OpDescriptor {
+  uint64_t sequence;     // per communicator, from 1, in issue order
+  OpKind kind;
+  int32_t dtype;         // collectives::DataType
+  int32_t op;            // collectives::RedOp
+  int32_t root_or_peer;  // -1 where the operation has none
+  uint64_t count;        // elements
+  uint64_t send_offset;  // into the rank's arena
+  uint64_t recv_offset;
+};
+static_assert(std::is_trivially_copyable_v<OpDescriptor>);
+
+struct OpCompletion {
+  uint64_t sequence;
+  int32_t status_code;   // absl::StatusCode
+  char message[244];     // NUL-terminated, truncated
+
+  void SetMessage(absl::string_view text) {
+    size_t n = std::min(text.size(), sizeof(message) - 1);
+    std::memcpy(message, text.data(), n);
+    message[n] = '\0';
+  }
+};
+static_assert(std::is_trivially_copyable_v<OpCompletion>);
+static_assert(sizeof(OpCompletion) == 256);
+
+// Layout of the rings region a rank shares with its daemon: the submission ring, then the
+// completion ring, each kRingCapacity records.
+inline constexpr uint32_t kRingCapacity = 256;
+
+}  // namespace ultracc::submission

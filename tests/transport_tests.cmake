@@ -1,0 +1,3 @@
+# Tests of transport/.
+ultracc_add_test(tcp_transport_test SOURCES tcp_transport_test.cc LIBS ultracc_transport_tcp
+                 TIMEOUT 120)

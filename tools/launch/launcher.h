@@ -1,0 +1,30 @@
+// `ultracc launch`: runs a program as the ranks of an emulated multi-node job. Starts (or uses)
+// one ultraccd per node, launches the ranks through them, relays their output with a rank prefix,
+// stops the job when a rank fails or a signal arrives, and leaves nothing behind.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace ultracc::launch {
+
+struct LaunchOptions {
+  int nodes = 1;
+  int chips_per_node = 1;
+  std::string transport = "tcp";
+  std::vector<std::string> daemons;  // running daemons to use, by node; empty: start local ones
+  std::string daemon_binary;         // empty: the ultraccd next to this executable
+  std::string program;
+  std::vector<std::string> args;
+  absl::Duration grace = absl::Seconds(3);  // between SIGTERM and SIGKILL when stopping ranks
+  absl::Duration job_timeout = absl::ZeroDuration();  // zero: no limit
+  bool tag_output = true;
+};
+
+// Runs the job; returns the launcher's exit code: 0 when every rank exited 0, otherwise the exit
+// code of the first rank that failed, 128+N after signal N, or 1 for a launch failure.
+int RunLaunch(const LaunchOptions& options);
+
+}  // namespace ultracc::launch

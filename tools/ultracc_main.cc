@@ -1,0 +1,58 @@
+// ultracc: the command-line front end. Subcommands: launch (run a program as an emulated
+// multi-node job), version.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_split.h"
+#include "tools/launch/launcher.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ultracc: collective communication on an emulated Trainium-class cluster"};
+  app.require_subcommand(1);
+
+  ultracc::launch::LaunchOptions launch;
+  std::string daemons;
+  double grace_s = 3, timeout_s = 0;
+  std::vector<std::string> command;
+  CLI::App* launch_cmd = app.add_subcommand(
+      "launch", "run PROGRAM as the ranks of an emulated job: ultracc launch [options] -- PROGRAM ARGS");
+  launch_cmd->add_option("--nodes,-N", launch.nodes, "emulated nodes (one ultraccd each)")
+      ->check(CLI::Range(1, 4096));
+  launch_cmd->add_option("--chips-per-node,-C", launch.chips_per_node, "ranks per node")
+      ->check(CLI::Range(1, 1024));
+  launch_cmd->add_option("--transport", launch.transport, "inter-node transport")
+      ->check(CLI::IsMember({"tcp"}));
+  launch_cmd->add_option("--daemons", daemons,
+                         "use running daemons HOST:PORT,... (one per node; token from "
+                         "ULTRACC_JOB_TOKEN) instead of starting local ones");
+  launch_cmd->add_option("--daemon-binary", launch.daemon_binary, "ultraccd to start");
+  launch_cmd->add_option("--grace", grace_s, "seconds between SIGTERM and SIGKILL when stopping");
+  launch_cmd->add_option("--timeout", timeout_s, "stop the job after this many seconds (0: never)");
+  launch_cmd->add_flag("!--no-tag-output", launch.tag_output, "do not prefix lines with the rank");
+  launch_cmd->add_option("command", command, "PROGRAM ARGS...")->required();
+  launch_cmd->positionals_at_end();
+
+  app.add_subcommand("version", "print the version")->callback([] {
+    std::cout << "ultracc 0.1.0\n";
+  });
+
+  CLI11_PARSE(app, argc, argv);
+  if (launch_cmd->parsed()) {
+    if (!daemons.empty()) {
+      launch.daemons = absl::StrSplit(daemons, ',', absl::SkipEmpty());
+      if (static_cast<int>(launch.daemons.size()) != launch.nodes) {
+        std::cerr << "ultracc launch: --daemons lists " << launch.daemons.size()
+                  << " daemons for --nodes " << launch.nodes << "\n";
+        return 2;
+      }
+    }
+    launch.program = command[0];
+    launch.args.assign(command.begin() + 1, command.end());
+    launch.grace = absl::Seconds(grace_s);
+    launch.job_timeout = absl::Seconds(timeout_s);
+    return ultracc::launch::RunLaunch(launch);
+  }
+  return 0;
+}
