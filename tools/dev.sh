@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The newcomer's entry point: installs the Debian packages ultracc needs, builds it, and then
+#   demo  runs the main job: an emulated 2-node x 4-chip all-reduce sweep (size/time/bandwidth table)
+#   test  runs the whole GoogleTest/CTest suite
+#   build only builds
+# Usage: tools/dev.sh demo|test|build   (as root, or with sudo available for the package step)
+# Environment: BUILD_DIR (default: build), JOBS (default: number of cores).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_dir="${BUILD_DIR:-$here/build}"
+jobs="${JOBS:-$(nproc)}"
+mode="${1:-}"
+
+# Debian 12 packages: compiler and build tools, then the libraries named in the README.
+packages=(build-essential cmake pkg-config ccache iproute2 procps
+  libboost-dev libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libgtest-dev libgmock-dev libfabric-dev libfabric-bin
+  libcli11-dev nlohmann-json3-dev)
+
+install_packages() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  echo "== installing packages (${#missing[@]} missing)"
+  if ! "${sudo[@]}" apt-get update -q; then
+    # Without a reachable mirror we can still go on when nothing is missing.
+    if [ "${#missing[@]}" -ne 0 ]; then
+      echo "apt-get update failed and these packages are missing: ${missing[*]}" >&2
+      exit 1
+    fi
+    echo "apt-get update failed; every package is already installed, going on" >&2
+  fi
+  if [ "${#missing[@]}" -ne 0 ]; then
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends \
+      "${missing[@]}"
+  fi
+}
+
+build() {
+  echo "== building in $build_dir"
+  cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release
+  cmake --build "$build_dir" -j "$jobs"
+}
+
+case "$mode" in
+  demo)
+    install_packages
+    build
+    echo "== emulated job: 2 nodes x 4 chips, float32 all-reduce sweep"
+    exec "$build_dir/bin/ultracc" launch --nodes 2 --chips-per-node 4 -- \
+      "$build_dir/bin/ultracc_allreduce_perf" -b 8 -e 64M -f 2
+    ;;
+  test)
+    install_packages
+    build
+    echo "== test suite"
+    cd "$build_dir"
+    exec ctest --output-on-failure --timeout 600 -j "$jobs"
+    ;;
+  build)
+    install_packages
+    build
+    ;;
+  *)
+    echo "usage: $0 demo|test|build" >&2
+    exit 2
+    ;;
+esac
