@@ -1,6 +1,8 @@
 // Step constructors, validation and printing of schedules.
 #include "collectives/schedule.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -65,6 +67,16 @@ absl::string_view BufferName(BufferId buffer) {
   return "invalid";
 }
 
+void AppendShifted(const Schedule& part, int round_offset, Schedule* schedule) {
+  schedule->input_elements = std::max(schedule->input_elements, part.input_elements);
+  schedule->output_elements = std::max(schedule->output_elements, part.output_elements);
+  schedule->scratch_elements = std::max(schedule->scratch_elements, part.scratch_elements);
+  for (Step step : part.steps) {
+    step.round += round_offset;
+    schedule->steps.push_back(step);
+  }
+}
+
 int Schedule::NumRounds() const { return steps.empty() ? 0 : steps.back().round + 1; }
 
 namespace {
@@ -106,8 +118,8 @@ absl::Status CheckRange(const Schedule& schedule, size_t index, const BufferRef&
   const size_t extent = Extent(schedule, ref.buffer);
   if (ref.offset > extent || count > extent - ref.offset) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "rank %d: schedule step %d (%s) exceeds the %s extent of %d elements", schedule.rank,
-        index, StepString(schedule.steps[index]), BufferName(ref.buffer), extent));
+        "rank %d: schedule step %d (%s) exceeds the %s extent of %d elements", schedule.rank, index,
+        StepString(schedule.steps[index]), BufferName(ref.buffer), extent));
   }
   return absl::OkStatus();
 }
@@ -119,7 +131,8 @@ std::string Schedule::DebugString() const {
       "schedule of rank %d of %d (input %d, output %d, scratch %d elements), %d steps in %d "
       "rounds\n",
       rank, size, input_elements, output_elements, scratch_elements, steps.size(), NumRounds());
-  for (const Step& step : steps) absl::StrAppend(&out, "  round ", step.round, ": ", StepString(step), "\n");
+  for (const Step& step : steps)
+    absl::StrAppend(&out, "  round ", step.round, ": ", StepString(step), "\n");
   return out;
 }
 
@@ -140,8 +153,8 @@ absl::Status ValidateSchedule(const Schedule& schedule) {
     const bool transfer = step.IsTransfer();
     if (transfer && (step.peer < 0 || step.peer >= schedule.size || step.peer == schedule.rank)) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "rank %d: schedule step %d (%s) has peer %d; need another rank in [0, %d)",
-          schedule.rank, i, StepKindName(step.kind), step.peer, schedule.size));
+          "rank %d: schedule step %d (%s) has peer %d; need another rank in [0, %d)", schedule.rank,
+          i, StepKindName(step.kind), step.peer, schedule.size));
     }
     if (!transfer && step.peer != -1) {
       return absl::InvalidArgumentError(

@@ -72,6 +72,11 @@ struct Schedule {
   std::string DebugString() const;
 };
 
+// Appends `part`'s steps to `schedule` with their rounds shifted by `round_offset`, and widens
+// the schedule's extents to cover `part`'s. Used to compose collectives from phases (e.g. a reduce
+// followed by a broadcast); `round_offset` must be at least schedule->NumRounds().
+void AppendShifted(const Schedule& part, int round_offset, Schedule* schedule);
+
 // Checks what can be checked locally: rounds ascending and non-negative, peers in range and not
 // this rank, every range inside its buffer's extent. Errors name the step and the bad value.
 absl::Status ValidateSchedule(const Schedule& schedule);
