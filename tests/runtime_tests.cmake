@@ -1,1 +1,37 @@
-# Tests of runtime/.
+# Tests of runtime/: the daemon's token check, and the multi-process tier that runs real jobs
+# through `ultracc launch` (daemon mode) and as separately started processes (embedded mode).
+# Each test case has a CTest timeout; each wait inside has its own, shorter deadline.
+
+# Starting processes with deadlines, and checking what a job leaves on the host.
+add_library(ultracc_test_processes STATIC testing/subprocess.cc testing/job_footprint.cc)
+target_include_directories(ultracc_test_processes PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(ultracc_test_processes PUBLIC absl::status absl::statusor absl::strings
+  absl::synchronization absl::time Threads::Threads)
+
+# Programs the tests run as ranks. allreduce_check uses the public C header and libultracc.so only.
+add_executable(allreduce_check programs/allreduce_check.c)
+target_link_libraries(allreduce_check PRIVATE ultracc)
+add_executable(rank_probe programs/rank_probe.c)
+
+ultracc_add_test(daemon_token_test SOURCES daemon_token_test.cc
+                 LIBS ultracc_test_processes ultracc_runtime_core TIMEOUT 60 LABELS multiprocess)
+target_compile_definitions(daemon_token_test PRIVATE
+  ULTRACC_DAEMON_BINARY="$<TARGET_FILE:ultraccd>")
+add_dependencies(daemon_token_test ultraccd)
+
+# Jobs of up to 8 ranks and 8 daemons load every core: run them one at a time.
+foreach(name launch_test launch_exit_test)
+  ultracc_add_test(${name} SOURCES ${name}.cc testing/launch_fixture.cc
+                   LIBS ultracc_test_processes TIMEOUT 150 LABELS multiprocess RUN_SERIAL)
+  target_compile_definitions(${name} PRIVATE
+    ULTRACC_LAUNCHER="$<TARGET_FILE:ultracc_cli>"
+    ULTRACC_ALLREDUCE_CHECK="$<TARGET_FILE:allreduce_check>"
+    ULTRACC_RANK_PROBE="$<TARGET_FILE:rank_probe>")
+  add_dependencies(${name} ultracc_cli ultraccd allreduce_check rank_probe)
+endforeach()
+
+ultracc_add_test(embedded_test SOURCES embedded_test.cc LIBS ultracc_test_processes TIMEOUT 120
+                 LABELS multiprocess RUN_SERIAL)
+target_compile_definitions(embedded_test PRIVATE
+  ULTRACC_ALLREDUCE_CHECK="$<TARGET_FILE:allreduce_check>")
+add_dependencies(embedded_test allreduce_check)

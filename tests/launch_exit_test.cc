@@ -1,0 +1,130 @@
+// The exit paths of a job run by `ultracc launch` (tools/launch/, runtime/daemon/): a rank that
+// fails stops the job with its exit code, SIGINT and SIGTERM to the launcher stop everything, a
+// launcher killed outright takes its daemons and ranks with it, a program that cannot start fails
+// the launch; and after each, no daemon, rank, socket or shared-memory name of the job remains.
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/launch_fixture.h"
+
+namespace ultracc {
+namespace {
+
+using ::ultracc::testing::AbstractSockets;
+using ::ultracc::testing::LaunchFixture;
+using ::ultracc::testing::ProcessesWithEnvironment;
+using ::ultracc::testing::ProcessGone;
+
+constexpr absl::Duration kStartDeadline = absl::Seconds(30);
+// The bound: a failing rank ends the job within 10 s.
+constexpr absl::Duration kStopBound = absl::Seconds(10);
+
+class LaunchExitTest : public LaunchFixture {
+ protected:
+  static constexpr int kNodes = 2;
+  static constexpr int kChips = 2;
+  static constexpr int kWorld = kNodes * kChips;
+
+  // rank_probe arguments for ranks that write pid files and then sleep far past any deadline.
+  std::vector<std::string> SleepingRanks() {
+    return {ULTRACC_RANK_PROBE, "--pid-dir", scratch_dir(), "--sleep-ms", "600000"};
+  }
+
+  // Rank `failing` exits 3 once every rank wrote its pid file, while the others sleep (with
+  // `extra` arguments): the launcher exits 3 within 10 s, and every other rank, on the failing
+  // rank's node and on the other one, is gone.
+  void ExpectFailingRankStopsJob(int failing, const std::vector<std::string>& extra) {
+    std::vector<std::string> command = SleepingRanks();
+    command.insert(command.end(), extra.begin(), extra.end());
+    command.insert(command.end(),
+                   {"--fail-rank", absl::StrCat(failing), "--await-pids", absl::StrCat(kWorld)});
+    auto launcher = StartJob(kNodes, kChips, command);
+    ASSERT_TRUE(launcher.ok()) << launcher.status();
+    auto pids = AwaitPidFiles(kWorld, absl::Now() + kStartDeadline);
+    ASSERT_TRUE(pids.ok()) << pids.status() << "\n" << (*launcher)->Stderr();
+    absl::Time failed_around = absl::Now();
+    auto result = (*launcher)->Wait(absl::Now() + kStartDeadline);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->exit_code, 3) << result->err;
+    EXPECT_LT(absl::Now() - failed_around, kStopBound);
+    EXPECT_NE(result->err.find(absl::StrCat("rank ", failing, " exited with code 3")),
+              std::string::npos)
+        << result->err;
+    EXPECT_NE(result->err.find(
+                  absl::StrCat("[", failing, "] rank_probe: rank ", failing, " exits with code 3")),
+              std::string::npos)
+        << result->err;
+    for (const auto& [rank, p] : *pids) EXPECT_TRUE(ProcessGone(p.pid)) << "rank " << rank;
+    ExpectJobGone(**launcher, *pids);
+  }
+};
+
+TEST_F(LaunchExitTest, FailingRankStopsTheJobWithItsExitCode) { ExpectFailingRankStopsJob(2, {}); }
+
+// Ranks that ignore SIGTERM are killed once the grace period ends, still within 10 s.
+TEST_F(LaunchExitTest, FailingRankStopsRanksThatIgnoreSigterm) {
+  ExpectFailingRankStopsJob(1, {"--ignore-sigterm"});
+}
+
+class LaunchSignalTest : public LaunchExitTest, public ::testing::WithParamInterface<int> {};
+
+// Ctrl-C (SIGINT) or SIGTERM to the launcher stops every rank and daemon; it exits 128+signal.
+TEST_P(LaunchSignalTest, SignalToLauncherStopsEverything) {
+  const int signal = GetParam();
+  auto launcher = StartJob(kNodes, kChips, SleepingRanks());
+  ASSERT_TRUE(launcher.ok()) << launcher.status();
+  auto pids = AwaitPidFiles(kWorld, absl::Now() + kStartDeadline);
+  ASSERT_TRUE(pids.ok()) << pids.status() << "\n" << (*launcher)->Stderr();
+  // The footprint check sees the running job: its ranks, both daemons and their sockets.
+  std::vector<pid_t> running = ProcessesWithEnvironment("ULTRACC_JOB_TOKEN", token());
+  for (const auto& [rank, p] : *pids) {
+    EXPECT_NE(std::find(running.begin(), running.end(), p.pid), running.end()) << rank;
+    EXPECT_NE(std::find(running.begin(), running.end(), p.parent), running.end()) << rank;
+  }
+  EXPECT_EQ(AbstractSockets(Footprint(**launcher, *pids).socket_prefix).size(), size_t{kNodes});
+
+  ASSERT_TRUE((*launcher)->Signal(signal).ok());
+  auto result = (*launcher)->Wait(absl::Now() + kStopBound);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 128 + signal) << result->err;
+  EXPECT_FALSE(result->signalled) << "the launcher should stop the job, not die of the signal";
+  ExpectJobGone(**launcher, *pids);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, LaunchSignalTest, ::testing::Values(SIGINT, SIGTERM),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return std::string(info.param == SIGINT ? "SIGINT" : "SIGTERM");
+                         });
+
+// A launcher killed outright cannot clean up; its daemons notice (parent-death signal) and stop
+// their ranks.
+TEST_F(LaunchExitTest, KilledLauncherTakesDaemonsAndRanksWithIt) {
+  auto launcher = StartJob(kNodes, kChips, SleepingRanks());
+  ASSERT_TRUE(launcher.ok()) << launcher.status();
+  auto pids = AwaitPidFiles(kWorld, absl::Now() + kStartDeadline);
+  ASSERT_TRUE(pids.ok()) << pids.status() << "\n" << (*launcher)->Stderr();
+  ASSERT_TRUE((*launcher)->Signal(SIGKILL).ok());
+  auto result = (*launcher)->Wait(absl::Now() + kStopBound);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->signalled);
+  ExpectJobGone(**launcher, *pids, kStopBound);
+}
+
+TEST_F(LaunchExitTest, ProgramThatCannotStartFailsTheLaunch) {
+  const std::string missing = scratch_dir() + "/no-such-program";
+  auto launcher = StartJob(kNodes, kChips, {missing});
+  ASSERT_TRUE(launcher.ok()) << launcher.status();
+  auto result = (*launcher)->Wait(absl::Now() + kStartDeadline);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_NE(result->exit_code, 0);
+  EXPECT_NE(result->err.find(missing), std::string::npos) << result->err;
+  ExpectJobGone(**launcher, {});
+}
+
+}  // namespace
+}  // namespace ultracc
