@@ -1,6 +1,8 @@
 // A job's node engine inside ultraccd; see node_job.h.
 #include "runtime/daemon/node_job.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -56,10 +58,8 @@ NodeJob::~NodeJob() {
       if (s) s->rings.completions.Close();
     }
     pollers.swap(pollers_);
-  }
-  if (transport_) {
-    // Unblocks the engine thread if it waits on another node.
-    transport_->Abort(absl::CancelledError("ultraccd is stopping the job"));
+    // Unblocks the engine thread if it waits on another node, connecting or in a collective.
+    if (transport_) transport_->Abort(absl::CancelledError("ultraccd is stopping the job"));
   }
   if (acceptor_.joinable()) acceptor_.join();
   if (engine_thread_.joinable()) engine_thread_.join();
@@ -196,6 +196,20 @@ void NodeJob::Fail(absl::Status cause) {
   if (error_.ok()) error_ = std::move(cause);
 }
 
+absl::StatusOr<std::string> NodeJob::AwaitNodeAddress(const std::string& key,
+                                                       absl::Time deadline) {
+  // In slices: a node that never publishes (its launch failed) must not hold up stopping the job.
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return absl::CancelledError("the job stopped while connecting nodes");
+    }
+    absl::Time slice_end = std::min(deadline, absl::Now() + kPollSlice);
+    absl::StatusOr<std::string> address = options_.store->Get(key, slice_end);
+    if (!absl::IsDeadlineExceeded(address.status()) || slice_end >= deadline) return address;
+  }
+}
+
 absl::Status NodeJob::ConnectNodes() {
   const int nodes = options_.job.nodes();
   collectives::NodeEngineOptions engine_options;
@@ -221,12 +235,19 @@ absl::Status NodeJob::ConnectNodes() {
     }
     std::vector<std::string> addresses(nodes);
     for (int n = 0; n < nodes; ++n) {
-      absl::StatusOr<std::string> address = options_.store->Get(absl::StrCat(prefix, n), deadline);
+      absl::StatusOr<std::string> address = AwaitNodeAddress(absl::StrCat(prefix, n), deadline);
       if (!address.ok()) return address.status();
       addresses[n] = *address;
     }
-    if (auto s = (*listening)->Connect(addresses, deadline); !s.ok()) return s;
-    transport_ = *std::move(listening);
+    transport::tcp::TcpTransport* tcp_transport = listening->get();
+    {
+      // Published before Connect so that stopping the job can abort a Connect that waits for a
+      // node that will never come.
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return absl::CancelledError("the job stopped while connecting nodes");
+      transport_ = *std::move(listening);
+    }
+    if (auto s = tcp_transport->Connect(addresses, deadline); !s.ok()) return s;
     engine_options.transport = transport_.get();
   }
   engine_ = std::make_unique<collectives::NodeEngine>(engine_options);

@@ -57,6 +57,8 @@ class NodeJob {
   void PollLoop(RankSession* session);
   void EngineLoop();
   absl::Status ConnectNodes();
+  // The store value under `key` (another node's transport address), or Cancelled once stopping.
+  absl::StatusOr<std::string> AwaitNodeAddress(const std::string& key, absl::Time deadline);
   // Runs the collective whose descriptors (one per local rank) all arrived.
   absl::Status Execute(const std::vector<submission::OpDescriptor>& parts);
   void Complete(uint64_t sequence, const std::vector<int>& local_ranks, const absl::Status& status);
@@ -65,7 +67,8 @@ class NodeJob {
   const NodeJobOptions options_;
   std::string socket_name_;
   shm::UnixListener listener_;
-  std::unique_ptr<transport::Transport> transport_;  // engine thread
+  // Set by the engine thread under mu_ (before it connects), read by others under mu_.
+  std::unique_ptr<transport::Transport> transport_;
   std::unique_ptr<collectives::NodeEngine> engine_;   // engine thread
 
   mutable absl::Mutex mu_;
