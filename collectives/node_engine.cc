@@ -76,7 +76,7 @@ double SumErrorBound(DataType dtype, RedOp op, int num_nodes, int chips_per_node
   const int local = chips_per_node <= 1 ? 0 : narrow ? 1 : chips_per_node - 1;
   const int roundings = local + (num_nodes - 1) + (op == RedOp::kAvg ? 1 : 0);
   const double u = UnitRoundoff(dtype) + (narrow ? chips_per_node * std::ldexp(1.0, -24) : 0);
-  const double gamma = roundings * u / (1 - roundings * u);
+  const double gamma = std::pow(1 + u, roundings) - 1;
   double bound = gamma * sum_of_magnitudes + roundings * SmallestSubnormal(dtype) / 2;
   if (op == RedOp::kAvg) bound /= num_nodes * chips_per_node;
   return bound;

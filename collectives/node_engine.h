@@ -36,12 +36,13 @@
 //   R = local + (num_nodes - 1) + (op == kAvg)  roundings, local = 1 for narrow types with C > 1,
 //   C - 1 for float32/float64, 0 when C == 1,
 // and |computed - exact| <= gamma_R * sum|x_i| (divided by the world size for kAvg), with
-// gamma_R = R u / (1 - R u) and u the unit roundoff (2^-11 half, 2^-8 bfloat16, 2^-4 e4m3, 2^-3
-// e5m2, 2^-24 float32, 2^-53 float64; narrow types add C * 2^-24 for the float32 accumulation),
-// plus half the smallest subnormal per rounding for results near zero. The bound holds while no
-// partial result overflows (e4m3 saturates at +-448; the others become inf). A plain sequential
-// sum in the narrow type would round world - 1 times instead, always left to right. Max and Min
-// select an input exactly; Prod is within gamma_R relative error. SumErrorBound computes the bound.
+// gamma_R = (1 + u)^R - 1 (about R u) and u the unit roundoff (2^-11 half, 2^-8 bfloat16, 2^-4
+// e4m3, 2^-3 e5m2, 2^-24 float32, 2^-53 float64; narrow types add C * 2^-24 for the float32
+// accumulation), plus half the smallest subnormal per rounding for results near zero. The bound
+// holds while no partial result overflows (e4m3 saturates at +-448; the others become inf). A plain
+// sequential sum in the narrow type would round world - 1 times instead, always left to right. Max
+// and Min select an input exactly; Prod is within gamma_R relative error. SumErrorBound computes
+// the bound.
 //
 // Errors: every method validates its arguments and fails with InvalidArgument naming the argument
 // and its value. Transport failures and passed deadlines come back with the executor's message
