@@ -35,10 +35,11 @@ class LaunchExitTest : public LaunchFixture {
     return {ULTRACC_RANK_PROBE, "--pid-dir", scratch_dir(), "--sleep-ms", "600000"};
   }
 
-  // Rank `failing` exits 3 once every rank wrote its pid file, while the others sleep (with
-  // `extra` arguments): the launcher exits 3 within 10 s, and every other rank, on the failing
-  // rank's node and on the other one, is gone.
-  void ExpectFailingRankStopsJob(int failing, const std::vector<std::string>& extra) {
+  // Rank `failing` exits 3 (or dies of `extra`'s --fail-signal) once every rank wrote its pid
+  // file, while the others sleep: the launcher exits with that code within 10 s, and every other
+  // rank, on the failing rank's node and on the other one, is gone.
+  void ExpectFailingRankStopsJob(int failing, const std::vector<std::string>& extra,
+                                 int expected_code) {
     std::vector<std::string> command = SleepingRanks();
     command.insert(command.end(), extra.begin(), extra.end());
     command.insert(command.end(),
@@ -50,13 +51,13 @@ class LaunchExitTest : public LaunchFixture {
     absl::Time failed_around = absl::Now();
     auto result = (*launcher)->Wait(absl::Now() + kStartDeadline);
     ASSERT_TRUE(result.ok()) << result.status();
-    EXPECT_EQ(result->exit_code, 3) << result->err;
+    EXPECT_EQ(result->exit_code, expected_code) << result->err;
     EXPECT_LT(absl::Now() - failed_around, kStopBound);
-    EXPECT_NE(result->err.find(absl::StrCat("rank ", failing, " exited with code 3")),
+    EXPECT_NE(result->err.find(absl::StrCat("rank ", failing, " exited with code ", expected_code)),
               std::string::npos)
         << result->err;
-    EXPECT_NE(result->err.find(
-                  absl::StrCat("[", failing, "] rank_probe: rank ", failing, " exits with code 3")),
+    // The failing rank's last words reach the launcher with its rank prefix.
+    EXPECT_NE(result->err.find(absl::StrCat("[", failing, "] rank_probe: rank ", failing, " ")),
               std::string::npos)
         << result->err;
     for (const auto& [rank, p] : *pids) EXPECT_TRUE(ProcessGone(p.pid)) << "rank " << rank;
@@ -64,11 +65,18 @@ class LaunchExitTest : public LaunchFixture {
   }
 };
 
-TEST_F(LaunchExitTest, FailingRankStopsTheJobWithItsExitCode) { ExpectFailingRankStopsJob(2, {}); }
+TEST_F(LaunchExitTest, FailingRankStopsTheJobWithItsExitCode) {
+  ExpectFailingRankStopsJob(2, {}, 3);
+}
 
 // Ranks that ignore SIGTERM are killed once the grace period ends, still within 10 s.
 TEST_F(LaunchExitTest, FailingRankStopsRanksThatIgnoreSigterm) {
-  ExpectFailingRankStopsJob(1, {"--ignore-sigterm"});
+  ExpectFailingRankStopsJob(1, {"--ignore-sigterm"}, 3);
+}
+
+// A rank killed by a signal (as by the OOM killer) counts as exit code 128+signal.
+TEST_F(LaunchExitTest, KilledRankStopsTheJobWith128PlusSignal) {
+  ExpectFailingRankStopsJob(0, {"--fail-signal", absl::StrCat(SIGKILL)}, 128 + SIGKILL);
 }
 
 class LaunchSignalTest : public LaunchExitTest, public ::testing::WithParamInterface<int> {};

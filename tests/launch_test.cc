@@ -21,6 +21,7 @@ namespace {
 using ::ultracc::testing::LaunchFixture;
 using ::ultracc::testing::LinesByRank;
 using ::ultracc::testing::RankProcess;
+using ::ultracc::testing::Subprocess;
 
 // Oversubscribed (up to 8 ranks and 8 daemons on two cores), a job may be slow, never stuck.
 constexpr absl::Duration kJobDeadline = absl::Seconds(100);
@@ -36,18 +37,19 @@ std::string ShapeName(const ::testing::TestParamInfo<Shape>& info) {
 
 class LaunchTest : public LaunchFixture {
  protected:
-  // Runs allreduce_check with `args` as a nodes x chips job and expects every rank to report
-  // success with `cases` cases.
-  void ExpectAllReduceJobPasses(int nodes, int chips, const std::vector<std::string>& args,
-                                int cases) {
+  // Starts allreduce_check with `args` as a nodes x chips job.
+  absl::StatusOr<std::unique_ptr<Subprocess>> StartAllReduceJob(
+      int nodes, int chips, const std::vector<std::string>& args) {
     std::vector<std::string> command = {ULTRACC_ALLREDUCE_CHECK};
     command.insert(command.end(), args.begin(), args.end());
-    auto launcher = StartJob(nodes, chips, command);
-    ASSERT_TRUE(launcher.ok()) << launcher.status();
-    auto result = (*launcher)->Wait(absl::Now() + kJobDeadline);
+    return StartJob(nodes, chips, command);
+  }
+
+  // Waits for the job and expects each of its `world` ranks to report `cases` passed cases.
+  void ExpectAllRanksPass(Subprocess& launcher, int world, int cases) {
+    auto result = launcher.Wait(absl::Now() + kJobDeadline);
     ASSERT_TRUE(result.ok()) << result.status();
     EXPECT_EQ(result->exit_code, 0) << "stdout:\n" << result->out << "\nstderr:\n" << result->err;
-    const int world = nodes * chips;
     std::map<int, std::vector<std::string>> lines = LinesByRank(result->out);
     for (int r = 0; r < world; ++r) {
       std::string ok =
@@ -57,7 +59,14 @@ class LaunchTest : public LaunchFixture {
           << result->out;
     }
     EXPECT_EQ(result->out.find("FAIL"), std::string::npos) << result->out;
-    ExpectJobGone(**launcher, {});
+    ExpectJobGone(launcher, {});
+  }
+
+  void ExpectAllReduceJobPasses(int nodes, int chips, const std::vector<std::string>& args,
+                                int cases) {
+    auto launcher = StartAllReduceJob(nodes, chips, args);
+    ASSERT_TRUE(launcher.ok()) << launcher.status();
+    ExpectAllRanksPass(**launcher, nodes * chips, cases);
   }
 };
 
@@ -70,14 +79,24 @@ TEST_F(LaunchTest, AllReduceTwoNodesOfFourChipsFullSweep) {
 class LaunchShapeTest : public LaunchTest, public ::testing::WithParamInterface<Shape> {};
 
 TEST_P(LaunchShapeTest, AllReduceIsExact) {
-  ExpectAllReduceJobPasses(GetParam().nodes, GetParam().chips_per_node,
-                           {"--counts", "1,3,7,1000,65537,262147"}, 6 * 8);
+  ExpectAllReduceJobPasses(GetParam().nodes, GetParam().chips_per_node, {}, 7 * 8);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LaunchShapeTest,
                          ::testing::Values(Shape{1, 1}, Shape{2, 1}, Shape{1, 2}, Shape{3, 1},
                                            Shape{1, 3}, Shape{8, 1}, Shape{1, 8}, Shape{4, 2}),
                          ShapeName);
+
+// Two jobs on one host at once: their daemons, sockets and rendezvous keys stay apart.
+TEST_F(LaunchTest, TwoJobsAtOnceStayApart) {
+  const std::vector<std::string> args = {"--counts", "1,1000,65537", "--buffers", "arena"};
+  auto first = StartAllReduceJob(2, 2, args);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = StartAllReduceJob(2, 2, args);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ExpectAllRanksPass(**first, 4, 3 * 4);
+  ExpectAllRanksPass(**second, 4, 3 * 4);
+}
 
 TEST_F(LaunchTest, RanksSeeTheirIdentityAndOutputCarriesTheirRank) {
   const int nodes = 2, chips = 3, world = nodes * chips;

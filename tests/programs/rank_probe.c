@@ -6,6 +6,7 @@
  *   --print-env          print "env NAME=VALUE" for each launcher variable, and one stderr line
  *   --fail-rank R        rank R exits with --fail-code (default 3) after --fail-after-ms (300),
  *                        and after --await-pids N pid files exist in --pid-dir (at most 20 s)
+ *   --fail-signal N      the failing rank raises signal N instead of exiting
  *   --sleep-ms MS        every other rank sleeps this long, then exits 0 (default 0)
  *   --ignore-sigterm     ignore SIGTERM, so only SIGKILL stops it
  */
@@ -55,7 +56,8 @@ static int CountPidFiles(const char* dir) {
 
 int main(int argc, char** argv) {
   const char* pid_dir = NULL;
-  int print_env = 0, ignore_sigterm = 0, fail_rank = -1, fail_code = 3, await_pids = 0;
+  int print_env = 0, ignore_sigterm = 0, fail_rank = -1, fail_code = 3, fail_signal = 0;
+  int await_pids = 0;
   long fail_after_ms = 300, sleep_ms = 0;
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
@@ -72,6 +74,8 @@ int main(int argc, char** argv) {
       fail_code = atoi(v), ++i;
     } else if (strcmp(a, "--fail-after-ms") == 0) {
       fail_after_ms = atol(v), ++i;
+    } else if (strcmp(a, "--fail-signal") == 0) {
+      fail_signal = atoi(v), ++i;
     } else if (strcmp(a, "--await-pids") == 0) {
       await_pids = atoi(v), ++i;
     } else if (strcmp(a, "--sleep-ms") == 0) {
@@ -104,6 +108,11 @@ int main(int argc, char** argv) {
       SleepMs(10);
     }
     SleepMs(fail_after_ms);
+    if (fail_signal != 0) {
+      fprintf(stderr, "rank_probe: rank %d raises signal %d\n", rank, fail_signal);
+      signal(fail_signal, SIG_DFL);
+      raise(fail_signal);
+    }
     fprintf(stderr, "rank_probe: rank %d exits with code %d\n", rank, fail_code);
     return fail_code;
   }
