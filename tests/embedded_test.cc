@@ -22,8 +22,25 @@ using ::ultracc::testing::SubprocessOptions;
 
 constexpr absl::Duration kDeadline = absl::Seconds(90);
 
-class EmbeddedTest : public ::testing::TestWithParam<int> {
+class EmbeddedTest : public ::testing::Test {
  protected:
+  // Starts rank `r` of `nranks` of allreduce_check with `args`.
+  std::unique_ptr<Subprocess> StartRank(int r, int nranks, const std::vector<std::string>& args) {
+    SubprocessOptions options;
+    options.argv = {ULTRACC_ALLREDUCE_CHECK, "--embedded", "--id-file", dir_ + "/unique-id"};
+    options.argv.insert(options.argv.end(),
+                        {"--rank", absl::StrCat(r), "--nranks", absl::StrCat(nranks)});
+    options.argv.insert(options.argv.end(), args.begin(), args.end());
+    // Embedded mode is chosen by the absence of a daemon, even inside a launched job.
+    options.unset_env = {"ULTRACC_DAEMON_SOCKET", "ULTRACC_RANK",      "ULTRACC_WORLD_SIZE",
+                         "ULTRACC_LOCAL_RANK",    "ULTRACC_JOB_TOKEN", "ULTRACC_JOB_ID"};
+    options.env["ULTRACC_TIMEOUT_MS"] = "60000";
+    options.env["ULTRACC_BOOTSTRAP_HOST"] = "127.0.0.1";
+    auto process = Subprocess::Start(options);
+    EXPECT_TRUE(process.ok()) << process.status();
+    return process.ok() ? *std::move(process) : nullptr;
+  }
+
   void SetUp() override {
     const char* tmp = getenv("TMPDIR");
     std::string pattern = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
@@ -38,23 +55,14 @@ class EmbeddedTest : public ::testing::TestWithParam<int> {
   std::string dir_;
 };
 
-TEST_P(EmbeddedTest, ProcessesAllReduceExactly) {
+class EmbeddedSizeTest : public EmbeddedTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(EmbeddedSizeTest, ProcessesAllReduceExactly) {
   const int nranks = GetParam();
-  const std::string id_file = dir_ + "/unique-id";
   std::vector<std::unique_ptr<Subprocess>> ranks;
   for (int r = 0; r < nranks; ++r) {
-    SubprocessOptions options;
-    options.argv = {ULTRACC_ALLREDUCE_CHECK, "--embedded", "--id-file", id_file};
-    options.argv.insert(options.argv.end(),
-                        {"--rank", absl::StrCat(r), "--nranks", absl::StrCat(nranks)});
-    // Embedded mode is chosen by the absence of a daemon, even inside a launched job.
-    options.unset_env = {"ULTRACC_DAEMON_SOCKET", "ULTRACC_RANK",      "ULTRACC_WORLD_SIZE",
-                         "ULTRACC_LOCAL_RANK",    "ULTRACC_JOB_TOKEN", "ULTRACC_JOB_ID"};
-    options.env["ULTRACC_TIMEOUT_MS"] = "60000";
-    options.env["ULTRACC_BOOTSTRAP_HOST"] = "127.0.0.1";
-    auto process = Subprocess::Start(options);
-    ASSERT_TRUE(process.ok()) << process.status();
-    ranks.push_back(*std::move(process));
+    ranks.push_back(StartRank(r, nranks, {}));
+    ASSERT_NE(ranks.back(), nullptr);
   }
   const absl::Time deadline = absl::Now() + kDeadline;
   for (int r = 0; r < nranks; ++r) {
@@ -69,7 +77,31 @@ TEST_P(EmbeddedTest, ProcessesAllReduceExactly) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Ranks, EmbeddedTest, ::testing::Values(1, 3, 4),
+// A process that leaves without finalizing fails its peers' collectives at once, naming it.
+TEST_F(EmbeddedTest, LostProcessFailsThePeersPromptly) {
+  std::vector<std::unique_ptr<Subprocess>> ranks;
+  for (int r = 0; r < 3; ++r) {
+    ranks.push_back(StartRank(r, 3, {"--quit-rank", "1", "--counts", "1000"}));
+    ASSERT_NE(ranks.back(), nullptr);
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  for (int r = 0; r < 3; ++r) {
+    SCOPED_TRACE(absl::StrCat("rank ", r));
+    auto result = ranks[r]->Wait(deadline);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_LT(result->elapsed, absl::Seconds(10));
+    if (r == 1) {
+      EXPECT_EQ(result->exit_code, 0);
+      continue;
+    }
+    EXPECT_EQ(result->exit_code, 1) << result->out << result->err;
+    EXPECT_NE(result->out.find(absl::StrCat("FAIL rank ", r, ": count 1000")), std::string::npos)
+        << result->out;
+    EXPECT_NE(result->out.find("peer rank 1"), std::string::npos) << result->out;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Ranks, EmbeddedSizeTest, ::testing::Values(1, 3, 4),
                          [](const ::testing::TestParamInfo<int>& info) {
                            return absl::StrCat(info.param, "Processes");
                          });

@@ -79,6 +79,25 @@ TEST_F(LaunchExitTest, KilledRankStopsTheJobWith128PlusSignal) {
   ExpectFailingRankStopsJob(0, {"--fail-signal", absl::StrCat(SIGKILL)}, 128 + SIGKILL);
 }
 
+// A rank that leaves without finalizing fails its peers' collectives at once, with an error
+// naming it, rather than leaving them waiting for the timeout.
+TEST_F(LaunchExitTest, LostRankFailsThePeersPromptly) {
+  auto launcher =
+      StartJob(kNodes, kChips, {ULTRACC_ALLREDUCE_CHECK, "--quit-rank", "1", "--counts", "1000"});
+  ASSERT_TRUE(launcher.ok()) << launcher.status();
+  auto result = (*launcher)->Wait(absl::Now() + kStartDeadline);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 1) << result->out << result->err;
+  EXPECT_LT(result->elapsed, kStopBound);
+  EXPECT_NE(result->out.find("[1] allreduce_check: rank 1 leaves without finalizing"),
+            std::string::npos)
+      << result->out;
+  EXPECT_NE(result->out.find("[0] FAIL rank 0: count 1000"), std::string::npos) << result->out;
+  EXPECT_NE(result->out.find("rank 1 (pid"), std::string::npos) << result->out;
+  EXPECT_NE(result->out.find("disconnected before finalizing"), std::string::npos) << result->out;
+  ExpectJobGone(**launcher, {});
+}
+
 class LaunchSignalTest : public LaunchExitTest, public ::testing::WithParamInterface<int> {};
 
 // Ctrl-C (SIGINT) or SIGTERM to the launcher stops every rank and daemon; it exits 128+signal.

@@ -12,6 +12,7 @@
  * Options: --counts 1,3,7,... (element counts; default 1 to 2^24 with odd counts)
  *          --buffers arena,malloc   --streams null,created   --placement in,out
  *          --timeout-ms MS (waits for the id file and for the other ranks; default 60000)
+ *          --quit-rank R (rank R exits 0 right after joining, never finalizing: a lost peer)
  * Prints one line per failure and exits 1 on any mismatch or error; prints
  * "allreduce_check: rank R of N: OK (K cases)" on success.
  */
@@ -35,7 +36,7 @@ struct Options {
   int use_arena, use_malloc;       /* buffers */
   int use_null, use_created;       /* streams */
   int use_in_place, use_out_place; /* placement */
-  int embedded, rank, nranks;
+  int embedded, rank, nranks, quit_rank;
   const char* id_file;
   long timeout_ms;
 };
@@ -94,6 +95,7 @@ static void ParseOptions(int argc, char** argv, struct Options* o) {
   o->use_arena = o->use_malloc = o->use_null = o->use_created = 1;
   o->use_in_place = o->use_out_place = 1;
   o->rank = -1;
+  o->quit_rank = -1;
   o->timeout_ms = 60000;
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
@@ -127,6 +129,8 @@ static void ParseOptions(int argc, char** argv, struct Options* o) {
       o->nranks = atoi(v);
     } else if (strcmp(a, "--id-file") == 0) {
       o->id_file = v;
+    } else if (strcmp(a, "--quit-rank") == 0) {
+      o->quit_rank = atoi(v);
     } else if (strcmp(a, "--timeout-ms") == 0) {
       o->timeout_ms = atol(v);
     } else {
@@ -287,6 +291,10 @@ int main(int argc, char** argv) {
   Check(ultraccCommCount(comm, &nranks), "ultraccCommCount", comm);
   g_rank = rank;
   if (o.embedded && (rank != o.rank || nranks != o.nranks)) Die("communicator rank/size mismatch");
+  if (rank == o.quit_rank) {
+    printf("allreduce_check: rank %d leaves without finalizing\n", rank);
+    exit(0);
+  }
 
   ultraccStream_t stream = NULL;
   if (o.use_created) Check(ultraccStreamCreate(&stream), "ultraccStreamCreate", comm);
