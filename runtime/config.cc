@@ -63,6 +63,14 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
     return s;
   }
   if (auto s = ReadNumber<int>(lookup, "ULTRACC_LOG_LEVEL", 0, &c.log_level); !s.ok()) return s;
+  if (auto name = lookup("ULTRACC_ALGO"); name && !name->empty()) {
+    absl::StatusOr<collectives::Algorithm> algorithm = collectives::ParseAlgorithm(*name);
+    if (!algorithm.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("environment variable ULTRACC_ALGO: ", algorithm.status().message()));
+    }
+    c.algorithm = *algorithm;
+  }
   return c;
 }
 

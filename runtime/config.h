@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "collectives/algorithm.h"
 
 namespace ultracc {
 
@@ -30,6 +31,8 @@ struct Config {
   size_t arena_bytes = size_t{8} << 30;         // ULTRACC_ARENA_BYTES: per-rank shared arena (sparse)
   size_t slice_bytes = size_t{1} << 20;         // ULTRACC_SLICE_BYTES: pipeline slice
   int log_level = 1;                            // ULTRACC_LOG_LEVEL: 0 errors, 1 warnings, 2 info
+  // ULTRACC_ALGO: force one algorithm where it applies (collectives/algorithm.h); auto elsewhere.
+  collectives::Algorithm algorithm = collectives::Algorithm::kAuto;
 
   // True when the launcher started this process next to a daemon.
   bool InDaemonMode() const { return !daemon_socket.empty(); }

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -136,41 +137,90 @@ absl::Status DaemonComm::Submit(const OpDescriptor& d, absl::Time deadline) {
   }
 }
 
-absl::Status DaemonComm::DoAllReduce(uint64_t sequence, const AllReduceArgs& args,
-                                     absl::Time deadline) {
-  const size_t bytes = args.count * collectives::DataTypeSize(args.dtype);
+absl::Status DaemonComm::DoCollective(const Operation& op, absl::Time deadline) {
+  const size_t element = collectives::DataTypeSize(op.dtype);
+  const submission::Extents extents = submission::BufferExtents(op, rank(), size());
+  const size_t send_bytes = extents.send * element;
+  const size_t recv_bytes = extents.recv * element;
   OpDescriptor d{};
-  d.sequence = sequence;
-  d.kind = OpKind::kAllReduce;
-  d.dtype = static_cast<int32_t>(args.dtype);
-  d.op = static_cast<int32_t>(args.op);
-  d.root_or_peer = -1;
-  d.count = args.count;
-  Staging send_staging(memory_), recv_staging(memory_);
+  d.sequence = op.sequence;
+  d.kind = op.kind;
+  d.dtype = static_cast<int32_t>(op.dtype);
+  d.op = static_cast<int32_t>(op.op);
+  d.root_or_peer = op.root_or_peer;
+  d.count = op.count;
+  d.send_offset = submission::kNoBuffer;
+  d.recv_offset = submission::kNoBuffer;
+  d.aux_offset = submission::kNoBuffer;
+
+  // Buffers outside the arena are staged. When send and recv overlap (in place, including the
+  // offset forms of reduce-scatter and all-gather), their union is staged as one block so the
+  // daemon sees the same aliasing the caller made.
+  const char* send = static_cast<const char*>(op.send);
+  char* recv = static_cast<char*>(op.recv);
+  const bool send_outside = send_bytes > 0 && !memory_->Contains(send, send_bytes);
+  const bool recv_outside = recv_bytes > 0 && !memory_->Contains(recv, recv_bytes);
+  Staging send_staging(memory_), recv_staging(memory_), aux_staging(memory_);
   char* recv_stage = nullptr;
-  const bool in_place = args.send == args.recv;
-  if (bytes == 0 || memory_->Contains(args.send, bytes)) {
-    d.send_offset = bytes == 0 ? 0 : memory_->OffsetOf(args.send);
-  } else {
-    absl::StatusOr<char*> stage = send_staging.Get(bytes);
+  if (send_bytes > 0 && !send_outside) d.send_offset = memory_->OffsetOf(send);
+  if (recv_bytes > 0 && !recv_outside) d.recv_offset = memory_->OffsetOf(recv);
+  const bool overlap = send_outside && recv_outside && send < recv + recv_bytes &&
+                       recv < send + send_bytes;
+  if (overlap) {
+    const char* lo = std::min<const char*>(send, recv);
+    const char* hi = std::max<const char*>(send + send_bytes, recv + recv_bytes);
+    absl::StatusOr<char*> stage = send_staging.Get(hi - lo);
     if (!stage.ok()) return stage.status();
-    std::memcpy(*stage, args.send, bytes);
-    d.send_offset = memory_->OffsetOf(*stage);
-    if (in_place) recv_stage = *stage;
+    std::memcpy(*stage, lo, hi - lo);
+    d.send_offset = memory_->OffsetOf(*stage + (send - lo));
+    d.recv_offset = memory_->OffsetOf(*stage + (recv - lo));
+    recv_stage = *stage + (recv - lo);
+  } else {
+    if (send_outside) {
+      absl::StatusOr<char*> stage = send_staging.Get(send_bytes);
+      if (!stage.ok()) return stage.status();
+      std::memcpy(*stage, send, send_bytes);
+      d.send_offset = memory_->OffsetOf(*stage);
+    }
+    if (recv_outside) {
+      absl::StatusOr<char*> stage = recv_staging.Get(recv_bytes);
+      if (!stage.ok()) return stage.status();
+      recv_stage = *stage;
+      d.recv_offset = memory_->OffsetOf(*stage);
+    }
   }
-  if (bytes == 0 || memory_->Contains(args.recv, bytes)) {
-    d.recv_offset = bytes == 0 ? 0 : memory_->OffsetOf(args.recv);
-  } else if (recv_stage != nullptr) {
-    d.recv_offset = d.send_offset;
-  } else {
-    absl::StatusOr<char*> stage = recv_staging.Get(bytes);
+  if (op.kind == OpKind::kAllToAllv) {
+    const size_t n = static_cast<size_t>(size());
+    absl::StatusOr<char*> stage = aux_staging.Get(4 * n * sizeof(uint64_t));
     if (!stage.ok()) return stage.status();
-    recv_stage = *stage;
-    d.recv_offset = memory_->OffsetOf(*stage);
+    uint64_t* aux = reinterpret_cast<uint64_t*>(*stage);
+    for (size_t j = 0; j < n; ++j) {
+      aux[j] = op.send_counts[j];
+      aux[n + j] = op.send_displs[j];
+      aux[2 * n + j] = op.recv_counts[j];
+      aux[3 * n + j] = op.recv_displs[j];
+    }
+    d.aux_offset = memory_->OffsetOf(*stage);
   }
   if (absl::Status s = Submit(d, deadline); !s.ok()) return s;
-  if (recv_stage != nullptr) std::memcpy(args.recv, recv_stage, bytes);
+  if (recv_stage != nullptr) std::memcpy(recv, recv_stage, recv_bytes);
   return absl::OkStatus();
+}
+
+absl::Status DaemonComm::DoPointToPoint(absl::Span<const Operation* const> ops,
+                                        absl::Time deadline) {
+  return absl::UnimplementedError(absl::StrCat(
+      "rank ", rank(), ": ", Describe(*ops[0]),
+      ": send/recv is not available in daemon mode yet; use a communicator from "
+      "ultraccCommInitRank"));
+}
+
+absl::StatusOr<std::unique_ptr<Communicator>> DaemonComm::DoSplit(const std::vector<int>& members,
+                                                                  int new_rank, uint32_t comm_id,
+                                                                  absl::Time deadline) {
+  return absl::UnimplementedError(
+      absl::StrCat("rank ", rank(), ": ultraccCommSplit is not available in daemon mode yet; use a "
+                   "communicator from ultraccCommInitRank"));
 }
 
 absl::Status DaemonComm::DoFinalize(absl::Time deadline) {

@@ -21,13 +21,18 @@ class DaemonComm final : public Communicator {
   ~DaemonComm() override;
 
  protected:
-  absl::Status DoAllReduce(uint64_t sequence, const AllReduceArgs& args,
-                           absl::Time deadline) override;
+  absl::Status DoCollective(const Operation& op, absl::Time deadline) override;
+  absl::Status DoPointToPoint(absl::Span<const Operation* const> ops,
+                              absl::Time deadline) override;
+  absl::StatusOr<std::unique_ptr<Communicator>> DoSplit(const std::vector<int>& members,
+                                                        int new_rank, uint32_t comm_id,
+                                                        absl::Time deadline) override;
   absl::Status DoFinalize(absl::Time deadline) override;
   void DoAbort() override;
 
  private:
-  DaemonComm(int rank, int size, absl::Duration timeout) : Communicator(rank, size, timeout) {}
+  DaemonComm(int rank, int size, absl::Duration timeout)
+      : Communicator(rank, size, /*comm_id=*/0, timeout) {}
   // Submits `d` and waits for its completion, watching for the daemon going away.
   absl::Status Submit(const submission::OpDescriptor& d, absl::Time deadline);
 

@@ -1,24 +1,35 @@
 // Embedded-mode communicator; see embedded_comm.h.
 #include "runtime/client/embedded_comm.h"
 
+#include <cstring>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "runtime/bootstrap/store_client.h"
+#include "runtime/engine/collective_call.h"
+#include "transport/subset/subset_transport.h"
 #include "transport/tcp/tcp_transport.h"
 
 namespace ultracc::client {
 
+EmbeddedComm::EmbeddedComm(int rank, int size, uint32_t comm_id, const Config& config,
+                           std::shared_ptr<transport::Transport> links)
+    : Communicator(rank, size, comm_id, config.timeout), config_(config), links_(std::move(links)) {
+  collectives::NodeEngineOptions engine_options;
+  engine_options.node_rank = rank;
+  engine_options.num_nodes = size;
+  engine_options.total_ranks = size;
+  engine_options.slice_bytes = config.slice_bytes;
+  engine_options.transport = links_.get();
+  engine_ = std::make_unique<collectives::NodeEngine>(engine_options);
+}
+
 absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Create(int nranks, int rank,
                                                                    const UniqueIdFields& id,
                                                                    const Config& config) {
-  std::unique_ptr<EmbeddedComm> comm(new EmbeddedComm(rank, nranks, config.timeout));
-  collectives::NodeEngineOptions engine_options;
-  engine_options.node_rank = rank;
-  engine_options.num_nodes = nranks;
-  engine_options.total_ranks = nranks;
-  engine_options.slice_bytes = config.slice_bytes;
+  std::shared_ptr<transport::Transport> links;
   if (nranks > 1) {
     absl::Time deadline = absl::Now() + config.timeout;
     transport::tcp::TcpOptions tcp;
@@ -54,26 +65,111 @@ absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Create(int nranks, i
       addresses[r] = fields.second;
     }
     if (auto s = (*transport)->Connect(addresses, deadline); !s.ok()) return s;
-    comm->transport_ = *std::move(transport);
-    engine_options.transport = comm->transport_.get();
+    links = std::shared_ptr<transport::Transport>(std::move(*transport));
   }
-  comm->engine_ = std::make_unique<collectives::NodeEngine>(engine_options);
-  return comm;
+  return std::unique_ptr<EmbeddedComm>(new EmbeddedComm(rank, nranks, 0, config, links));
 }
 
-EmbeddedComm::~EmbeddedComm() = default;
+EmbeddedComm::~EmbeddedComm() {
+  if (!abandoned_.empty() && links_) {
+    links_->Abort(absl::CancelledError("a communicator with unfinished transfers was destroyed"));
+  }
+  engine_.reset();
+}
 
-absl::Status EmbeddedComm::DoAllReduce(uint64_t sequence, const AllReduceArgs& args,
-                                       absl::Time deadline) {
-  const void* inputs[1] = {args.send};
-  void* outputs[1] = {args.recv};
-  return engine_->AllReduce(inputs, outputs, args.count, args.dtype, args.op, sequence, deadline);
+absl::Status EmbeddedComm::DoCollective(const Operation& op, absl::Time deadline) {
+  engine::CollectiveCall call;
+  call.kind = op.kind;
+  call.count = op.count;
+  call.dtype = op.dtype;
+  call.op = op.op;
+  call.root = op.root_or_peer;
+  call.inputs = {op.send};
+  call.outputs = {op.recv};
+  if (op.kind == OpKind::kAllToAllv) {
+    call.send_counts = {op.send_counts.data()};
+    call.send_displs = {op.send_displs.data()};
+    call.recv_counts = {op.recv_counts.data()};
+    call.recv_displs = {op.recv_displs.data()};
+  }
+  return engine::RunCollective(*engine_, call, EngineOpSeq(comm_id(), op.sequence),
+                               config_.algorithm, deadline);
+}
+
+absl::Status EmbeddedComm::DoPointToPoint(absl::Span<const Operation* const> ops,
+                                          absl::Time deadline) {
+  // Messages to self pair up in order inside this exchange; the rest go through the links.
+  std::vector<const Operation*> self_sends, self_recvs;
+  auto requests = std::make_unique<std::deque<transport::Request>>();
+  std::vector<const Operation*> posted;
+  for (const Operation* op : ops) {
+    const size_t bytes = op->count * collectives::DataTypeSize(op->dtype);
+    if (op->root_or_peer == rank()) {
+      (op->kind == OpKind::kSend ? self_sends : self_recvs).push_back(op);
+      continue;
+    }
+    transport::Request& request = requests->emplace_back();
+    posted.push_back(op);
+    const uint64_t tag = PointToPointTag(comm_id(), op->sequence);
+    if (op->kind == OpKind::kSend) {
+      links_->PostSend(op->root_or_peer, tag, op->send, bytes, &request);
+    } else {
+      links_->PostRecv(op->root_or_peer, tag, op->recv, bytes, &request);
+    }
+  }
+  absl::Status status;
+  if (self_sends.size() != self_recvs.size()) {
+    status = absl::FailedPreconditionError(absl::StrCat(
+        "rank ", rank(), ": ", self_sends.size(), " sends to itself and ", self_recvs.size(),
+        " receives from itself; each needs its partner in the same group"));
+  }
+  for (size_t i = 0; status.ok() && i < self_sends.size(); ++i) {
+    const Operation& s = *self_sends[i];
+    const Operation& r = *self_recvs[i];
+    const size_t send_bytes = s.count * collectives::DataTypeSize(s.dtype);
+    const size_t recv_bytes = r.count * collectives::DataTypeSize(r.dtype);
+    if (send_bytes != recv_bytes) {
+      status = absl::InvalidArgumentError(absl::StrCat("rank ", rank(), ": send to itself of ",
+                                                       send_bytes, " bytes met a receive of ",
+                                                       recv_bytes, " bytes"));
+    } else if (send_bytes > 0 && s.send != r.recv) {
+      std::memmove(r.recv, s.send, send_bytes);
+    }
+  }
+  size_t i = 0;
+  for (transport::Request& request : *requests) {
+    if (!status.ok()) break;
+    if (absl::Status s = request.Wait(deadline); !s.ok()) {
+      status = absl::Status(s.code(), absl::StrCat("rank ", rank(), ": ", Describe(*posted[i]),
+                                                   ": ", s.message()));
+    }
+    ++i;
+  }
+  if (!status.ok()) {
+    // Whatever is still in flight points into `requests` and the user's buffers: stop the links
+    // so nothing lands later, and keep the requests alive.
+    if (links_) links_->Abort(status);
+    abandoned_.push_back(std::move(requests));
+  }
+  return status;
+}
+
+absl::StatusOr<std::unique_ptr<Communicator>> EmbeddedComm::DoSplit(
+    const std::vector<int>& members, int new_rank, uint32_t comm_id, absl::Time deadline) {
+  std::shared_ptr<transport::Transport> links;
+  if (members.size() > 1) {
+    auto subset = transport::SubsetTransport::Create(links_, members);
+    if (!subset.ok()) return subset.status();
+    links = std::shared_ptr<transport::Transport>(std::move(*subset));
+  }
+  return std::unique_ptr<Communicator>(new EmbeddedComm(
+      new_rank, static_cast<int>(members.size()), comm_id, config_, std::move(links)));
 }
 
 absl::Status EmbeddedComm::DoFinalize(absl::Time deadline) { return absl::OkStatus(); }
 
 void EmbeddedComm::DoAbort() {
-  if (transport_) transport_->Abort(absl::AbortedError("communicator aborted by the application"));
+  if (links_) links_->Abort(absl::AbortedError("communicator aborted by the application"));
 }
 
 }  // namespace ultracc::client

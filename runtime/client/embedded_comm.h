@@ -1,10 +1,14 @@
 // Embedded mode: this process is its own node and runs the collective engine in-process, with a
-// TCP transport to the other ranks found through the unique id's rendezvous store.
+// TCP transport to the other ranks found through the unique id's rendezvous store. Communicators
+// split from it share its connections through a SubsetTransport.
 #pragma once
 
+#include <deque>
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "collectives/algorithm.h"
 #include "collectives/node_engine.h"
 #include "runtime/client/communicator.h"
 #include "runtime/client/unique_id.h"
@@ -23,16 +27,26 @@ class EmbeddedComm final : public Communicator {
   ~EmbeddedComm() override;
 
  protected:
-  absl::Status DoAllReduce(uint64_t sequence, const AllReduceArgs& args,
-                           absl::Time deadline) override;
+  absl::Status DoCollective(const Operation& op, absl::Time deadline) override;
+  absl::Status DoPointToPoint(absl::Span<const Operation* const> ops,
+                              absl::Time deadline) override;
+  absl::StatusOr<std::unique_ptr<Communicator>> DoSplit(const std::vector<int>& members,
+                                                        int new_rank, uint32_t comm_id,
+                                                        absl::Time deadline) override;
   absl::Status DoFinalize(absl::Time deadline) override;
   void DoAbort() override;
 
  private:
-  EmbeddedComm(int rank, int size, absl::Duration timeout) : Communicator(rank, size, timeout) {}
+  // `links` reaches every rank of this communicator (null for a single rank).
+  EmbeddedComm(int rank, int size, uint32_t comm_id, const Config& config,
+               std::shared_ptr<transport::Transport> links);
 
-  std::unique_ptr<transport::Transport> transport_;  // null for a single rank
+  const Config config_;
+  std::shared_ptr<transport::Transport> links_;  // members = this communicator's ranks
   std::unique_ptr<collectives::NodeEngine> engine_;
+  // Requests of a failed exchange that may still complete: kept (and the links aborted) until the
+  // communicator goes away.
+  std::vector<std::unique_ptr<std::deque<transport::Request>>> abandoned_;
 };
 
 }  // namespace ultracc::client

@@ -8,6 +8,8 @@
 #include "absl/time/clock.h"
 #include "collectives/datatype.h"
 #include "rank.pb.h"
+#include "runtime/engine/collective_call.h"
+#include "runtime/submission/operation.h"
 #include "runtime/log.h"
 #include "transport/tcp/tcp_transport.h"
 
@@ -22,9 +24,11 @@ using submission::OpKind;
 constexpr absl::Duration kPollSlice = absl::Milliseconds(200);
 
 std::string DescribeOp(const OpDescriptor& d) {
-  return absl::StrCat("all-reduce #", d.sequence, " (count ", d.count, ", dtype ",
+  return absl::StrCat(submission::OpKindName(d.kind), " #", d.sequence, " (count ", d.count,
+                      ", dtype ",
                       collectives::DataTypeName(static_cast<collectives::DataType>(d.dtype)),
-                      ", op ", collectives::RedOpName(static_cast<collectives::RedOp>(d.op)), ")");
+                      ", op ", collectives::RedOpName(static_cast<collectives::RedOp>(d.op)),
+                      ", root/peer ", d.root_or_peer, ")");
 }
 
 }  // namespace
@@ -311,42 +315,95 @@ void NodeJob::EngineLoop() {
 
 absl::Status NodeJob::Execute(const std::vector<OpDescriptor>& parts) {
   const OpDescriptor& first = parts[0];
+  const bool reduction = submission::IsReduction(first.kind);
   for (size_t l = 1; l < parts.size(); ++l) {
     const OpDescriptor& d = parts[l];
     if (d.kind != first.kind || d.count != first.count || d.dtype != first.dtype ||
-        d.op != first.op) {
+        (reduction && d.op != first.op) || d.root_or_peer != first.root_or_peer) {
       return absl::InvalidArgumentError(absl::StrCat(
           "ranks disagree: rank ", first_rank(), " called ", DescribeOp(first), ", rank ",
           first_rank() + l, " called ", DescribeOp(d)));
     }
   }
-  if (first.kind != OpKind::kAllReduce) {
+  if (submission::IsPointToPoint(first.kind) || first.kind == OpKind::kFinalize ||
+      first.kind < OpKind::kAllReduce || first.kind > OpKind::kRecv) {
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown operation kind ", static_cast<uint32_t>(first.kind)));
+        absl::StrCat("operation kind ", static_cast<uint32_t>(first.kind),
+                     " is not a collective the node engine runs"));
   }
-  if (!collectives::IsValidDataType(first.dtype) || !collectives::IsValidRedOp(first.op)) {
+  if (!collectives::IsValidDataType(first.dtype) ||
+      (reduction && !collectives::IsValidRedOp(first.op))) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid dtype ", first.dtype, " or op ", first.op));
   }
-  const auto dtype = static_cast<collectives::DataType>(first.dtype);
-  const uint64_t bytes = first.count * collectives::DataTypeSize(dtype);
-  std::vector<const void*> inputs(parts.size());
-  std::vector<void*> outputs(parts.size());
+  const int world = options_.job.nodes() * local_size();
+  engine::CollectiveCall call;
+  call.kind = first.kind;
+  call.count = first.count;
+  call.dtype = static_cast<collectives::DataType>(first.dtype);
+  call.op = reduction ? static_cast<collectives::RedOp>(first.op) : collectives::RedOp::kSum;
+  call.root = first.root_or_peer;
   {
     absl::MutexLock lock(&mu_);
     for (size_t l = 0; l < parts.size(); ++l) {
-      auto in = sessions_[l]->ArenaRange(parts[l].send_offset, bytes, "send buffer");
-      if (!in.ok()) return in.status();
-      auto out = sessions_[l]->ArenaRange(parts[l].recv_offset, bytes, "recv buffer");
-      if (!out.ok()) return out.status();
-      inputs[l] = *in;
-      outputs[l] = *out;
+      absl::Status s = AddChip(*sessions_[l], parts[l], world, &call);
+      if (!s.ok()) return s;
     }
   }
   if (!engine_) return absl::FailedPreconditionError("the node engine is not connected");
-  return engine_->AllReduce(inputs, outputs, first.count, dtype,
-                            static_cast<collectives::RedOp>(first.op), first.sequence,
-                            absl::Now() + options_.config.timeout);
+  return engine::RunCollective(*engine_, call, engine::EngineOpSeq(0, first.sequence),
+                               options_.config.algorithm, absl::Now() + options_.config.timeout);
+}
+
+absl::Status NodeJob::AddChip(const RankSession& session, const OpDescriptor& d, int world,
+                              engine::CollectiveCall* call) {
+  submission::Operation op;
+  op.kind = d.kind;
+  op.count = d.count;
+  op.dtype = call->dtype;
+  op.op = call->op;
+  op.root_or_peer = d.root_or_peer;
+  if (d.kind == OpKind::kAllToAllv) {
+    const size_t n = static_cast<size_t>(world);
+    auto aux = session.ArenaRange(d.aux_offset, 4 * n * sizeof(uint64_t), "all-to-allv counts");
+    if (!aux.ok()) return aux.status();
+    const uint64_t* arrays = reinterpret_cast<const uint64_t*>(*aux);
+    op.send_counts.assign(arrays, arrays + n);
+    op.send_displs.assign(arrays + n, arrays + 2 * n);
+    op.recv_counts.assign(arrays + 2 * n, arrays + 3 * n);
+    op.recv_displs.assign(arrays + 3 * n, arrays + 4 * n);
+    // The engine reads the arrays in the arena; uint64_t and size_t agree on this platform.
+    static_assert(sizeof(size_t) == sizeof(uint64_t));
+    call->send_counts.push_back(reinterpret_cast<const size_t*>(arrays));
+    call->send_displs.push_back(reinterpret_cast<const size_t*>(arrays + n));
+    call->recv_counts.push_back(reinterpret_cast<const size_t*>(arrays + 2 * n));
+    call->recv_displs.push_back(reinterpret_cast<const size_t*>(arrays + 3 * n));
+  }
+  // The rank checked its call before submitting it, but the daemon trusts no offset it did not
+  // check itself: every range must lie inside that rank's arena.
+  op.send = op.recv = nullptr;
+  const submission::Extents extents = submission::BufferExtents(op, session.rank, world);
+  const size_t element = collectives::DataTypeSize(call->dtype);
+  const size_t arena_elements = session.arena.size() / element;
+  if (extents.send > arena_elements || extents.recv > arena_elements) {
+    return absl::InvalidArgumentError(absl::StrCat("rank ", session.rank, ": ", DescribeOp(d),
+                                                   " spans more than its arena"));
+  }
+  const void* input = nullptr;
+  void* output = nullptr;
+  if (d.send_offset != submission::kNoBuffer) {
+    auto in = session.ArenaRange(d.send_offset, extents.send * element, "send buffer");
+    if (!in.ok()) return in.status();
+    input = *in;
+  }
+  if (d.recv_offset != submission::kNoBuffer) {
+    auto out = session.ArenaRange(d.recv_offset, extents.recv * element, "recv buffer");
+    if (!out.ok()) return out.status();
+    output = *out;
+  }
+  call->inputs.push_back(input);
+  call->outputs.push_back(output);
+  return absl::OkStatus();
 }
 
 void NodeJob::Complete(uint64_t sequence, const std::vector<int>& local_ranks,

@@ -19,6 +19,7 @@
 #include "runtime/bootstrap/store.h"
 #include "runtime/config.h"
 #include "runtime/daemon/rank_session.h"
+#include "runtime/engine/collective_call.h"
 #include "runtime/shm/unix_channel.h"
 #include "transport/transport.h"
 
@@ -61,6 +62,9 @@ class NodeJob {
   absl::StatusOr<std::string> AwaitNodeAddress(const std::string& key, absl::Time deadline);
   // Runs the collective whose descriptors (one per local rank) all arrived.
   absl::Status Execute(const std::vector<submission::OpDescriptor>& parts);
+  // Adds local chip `session`'s buffers (checked against its arena) to `call`.
+  absl::Status AddChip(const RankSession& session, const submission::OpDescriptor& d, int world,
+                       engine::CollectiveCall* call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Complete(uint64_t sequence, const std::vector<int>& local_ranks, const absl::Status& status);
   void Fail(absl::Status cause);
 

@@ -147,11 +147,101 @@ ULTRACC_EXPORT ultraccResult_t ultraccMemAlloc(void** ptr, size_t bytes);
 /** Frees memory from ultraccMemAlloc; NULL is a no-op. */
 ULTRACC_EXPORT ultraccResult_t ultraccMemFree(void* ptr);
 
+/*
+ * Collectives. Every rank of `comm` calls the same collectives in the same order with matching
+ * arguments (counts, dtype, op, root); ranks that disagree get ultraccInvalidUsage naming both
+ * calls instead of a hang. Counts are in elements of `datatype`. A NULL stream makes the call
+ * blocking; otherwise it is queued on the stream and returns at once.
+ *
+ * Numerics: integer Sum/Prod wrap around; Avg sums, then divides once by the number of ranks
+ * (integers: truncating division, as NCCL). float16, bfloat16 and both float8 types are widened
+ * to float32, combined, and rounded to nearest-even once at the end of each reduction step, not
+ * after every addition: a step that combines k inputs rounds once, and an algorithm of s steps
+ * rounds s times. The result can therefore differ from a plain left-to-right sum in the narrow
+ * type (it is usually closer to the exact value): the error is at most s rounding units of the
+ * result's magnitude plus what the float32 sums lose, where s <= 2 + log2(nranks) + number of
+ * nodes. float32/float64 sums depend on the algorithm's order, like every parallel reduction.
+ */
+
 /** All-reduce: every rank's `recvbuff` receives the element-wise reduction with `op` of all ranks'
  * `sendbuff` (`count` elements of `datatype`). In place when sendbuff == recvbuff. */
 ULTRACC_EXPORT ultraccResult_t ultraccAllReduce(const void* sendbuff, void* recvbuff, size_t count,
                                  ultraccDataType_t datatype, ultraccRedOp_t op,
                                  ultraccComm_t comm, ultraccStream_t stream);
+
+/** Reduce-scatter: `sendbuff` holds nranks * recvcount elements; rank r's `recvbuff` receives block
+ * r of the reduction. In place when recvbuff == sendbuff + rank * recvcount elements. */
+ULTRACC_EXPORT ultraccResult_t ultraccReduceScatter(const void* sendbuff, void* recvbuff,
+                                                    size_t recvcount, ultraccDataType_t datatype,
+                                                    ultraccRedOp_t op, ultraccComm_t comm,
+                                                    ultraccStream_t stream);
+
+/** All-gather: every rank's `recvbuff` (nranks * sendcount elements) receives every rank's
+ * `sendbuff` (sendcount elements) in rank order. In place when
+ * sendbuff == recvbuff + rank * sendcount elements. */
+ULTRACC_EXPORT ultraccResult_t ultraccAllGather(const void* sendbuff, void* recvbuff,
+                                                size_t sendcount, ultraccDataType_t datatype,
+                                                ultraccComm_t comm, ultraccStream_t stream);
+
+/** All-to-all: block j (`count` elements) of rank i's `sendbuff` lands in block i of rank j's
+ * `recvbuff`. Both buffers hold nranks * count elements and must not overlap. */
+ULTRACC_EXPORT ultraccResult_t ultraccAllToAll(const void* sendbuff, void* recvbuff, size_t count,
+                                               ultraccDataType_t datatype, ultraccComm_t comm,
+                                               ultraccStream_t stream);
+
+/** All-to-all with a count and displacement (in elements) per peer, for mixture-of-experts
+ * dispatch: rank i sends sendcounts[j] elements from sendbuff + sdispls[j] to rank j, which
+ * receives them at recvbuff + rdispls[i]; rank j's recvcounts[i] must equal rank i's sendcounts[j]
+ * (a mismatch is ultraccInvalidUsage naming both ranks). Each array has nranks entries. */
+ULTRACC_EXPORT ultraccResult_t ultraccAllToAllv(const void* sendbuff, const size_t* sendcounts,
+                                                const size_t* sdispls, void* recvbuff,
+                                                const size_t* recvcounts, const size_t* rdispls,
+                                                ultraccDataType_t datatype, ultraccComm_t comm,
+                                                ultraccStream_t stream);
+
+/** Broadcast: `count` elements of the root's `sendbuff` land in every rank's `recvbuff`
+ * (`sendbuff` is only read on the root). In place when sendbuff == recvbuff. */
+ULTRACC_EXPORT ultraccResult_t ultraccBroadcast(const void* sendbuff, void* recvbuff, size_t count,
+                                                ultraccDataType_t datatype, int root,
+                                                ultraccComm_t comm, ultraccStream_t stream);
+
+/** Reduce: the reduction of every rank's `sendbuff` lands in the root's `recvbuff` (`recvbuff` is
+ * only written on the root and may be NULL elsewhere). */
+ULTRACC_EXPORT ultraccResult_t ultraccReduce(const void* sendbuff, void* recvbuff, size_t count,
+                                             ultraccDataType_t datatype, ultraccRedOp_t op,
+                                             int root, ultraccComm_t comm, ultraccStream_t stream);
+
+/** Barrier: returns (or completes on the stream) once every rank of `comm` has reached it. */
+ULTRACC_EXPORT ultraccResult_t ultraccBarrier(ultraccComm_t comm, ultraccStream_t stream);
+
+/** Point to point: the k-th ultraccSend from rank a to rank b matches the k-th ultraccRecv on b from
+ * a; counts and dtypes must agree. Outside a group, a send may wait for its receive: to exchange
+ * in both directions, or with many peers, issue the calls between ultraccGroupStart and
+ * ultraccGroupEnd. */
+ULTRACC_EXPORT ultraccResult_t ultraccSend(const void* sendbuff, size_t count,
+                                           ultraccDataType_t datatype, int peer,
+                                           ultraccComm_t comm, ultraccStream_t stream);
+ULTRACC_EXPORT ultraccResult_t ultraccRecv(void* recvbuff, size_t count,
+                                           ultraccDataType_t datatype, int peer,
+                                           ultraccComm_t comm, ultraccStream_t stream);
+
+/** Groups: operations issued by this thread between ultraccGroupStart and the matching
+ * ultraccGroupEnd are only checked when issued and start together at ultraccGroupEnd, so any
+ * number of sends and receives among any peers completes without deadlock. Groups nest; the
+ * outermost ultraccGroupEnd issues. Operations of one communicator in a group run on the stream
+ * of its first operation (all must use the same stream); with a NULL stream, ultraccGroupEnd
+ * blocks until they finish. */
+ULTRACC_EXPORT ultraccResult_t ultraccGroupStart(void);
+ULTRACC_EXPORT ultraccResult_t ultraccGroupEnd(void);
+
+/** Color that leaves a rank out of every new communicator in ultraccCommSplit. */
+#define ULTRACC_SPLIT_NOCOLOR (-1)
+
+/** Splits `comm`: ranks passing the same `color` form a new communicator, ordered by `key` (ties
+ * by rank in `comm`). Collective over `comm`. A rank passing ULTRACC_SPLIT_NOCOLOR gets
+ * *newcomm = NULL. The new communicator runs in the same mode as `comm`. */
+ULTRACC_EXPORT ultraccResult_t ultraccCommSplit(ultraccComm_t comm, int color, int key,
+                                                ultraccComm_t* newcomm);
 
 #ifdef __cplusplus
 }  // extern "C"

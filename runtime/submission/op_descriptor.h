@@ -15,7 +15,19 @@ namespace ultracc::submission {
 enum class OpKind : uint32_t {
   kAllReduce = 1,
   kFinalize = 2,  // the rank is done with its communicator; no more descriptors follow
+  kReduceScatter = 3,
+  kAllGather = 4,
+  kAllToAll = 5,
+  kAllToAllv = 6,  // aux_offset: sendcounts, sdispls, recvcounts, rdispls (world uint64 each)
+  kBroadcast = 7,
+  kReduce = 8,
+  kBarrier = 9,
+  kSend = 10,
+  kRecv = 11,
 };
+
+// An offset that names no buffer (the operation does not use it on this rank).
+inline constexpr uint64_t kNoBuffer = ~uint64_t{0};
 
 struct OpDescriptor {
   uint64_t sequence;     // per communicator, from 1, in issue order
@@ -26,6 +38,7 @@ struct OpDescriptor {
   uint64_t count;        // elements
   uint64_t send_offset;  // into the rank's arena
   uint64_t recv_offset;
+  uint64_t aux_offset;   // per-kind extra data in the arena (see OpKind)
 };
 static_assert(std::is_trivially_copyable_v<OpDescriptor>);
 
