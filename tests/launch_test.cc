@@ -82,9 +82,10 @@ TEST_P(LaunchShapeTest, AllReduceIsExact) {
   ExpectAllReduceJobPasses(GetParam().nodes, GetParam().chips_per_node, {}, 7 * 8);
 }
 
+// 1, 2, 3 and 8 ranks, all on one node and one per node (2 x 4 is the full-sweep test above).
 INSTANTIATE_TEST_SUITE_P(Shapes, LaunchShapeTest,
                          ::testing::Values(Shape{1, 1}, Shape{2, 1}, Shape{1, 2}, Shape{3, 1},
-                                           Shape{1, 3}, Shape{8, 1}, Shape{1, 8}, Shape{4, 2}),
+                                           Shape{1, 3}, Shape{8, 1}, Shape{1, 8}),
                          ShapeName);
 
 // Two jobs on one host at once: their daemons, sockets and rendezvous keys stay apart.
