@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -24,6 +26,8 @@ constexpr absl::Duration kLivenessSlice = absl::Milliseconds(200);
 class Staging {
  public:
   explicit Staging(RankMemory* memory) : memory_(memory) {}
+  Staging(const Staging&) = delete;
+  Staging& operator=(const Staging&) = delete;
   ~Staging() {
     if (ptr_ != nullptr) memory_->Free(ptr_).IgnoreError();
   }
@@ -103,38 +107,62 @@ absl::StatusOr<std::unique_ptr<DaemonComm>> DaemonComm::Create(const Config& con
 
 DaemonComm::~DaemonComm() = default;
 
-absl::Status DaemonComm::Submit(const OpDescriptor& d, absl::Time deadline) {
-  if (auto s = rings_.submissions.Push(d, deadline); !s.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("rank ", rank(), ": submitting operation #", d.sequence, ": ", s.message()));
-  }
-  while (true) {
+absl::Status DaemonComm::Submit(absl::Span<const OpDescriptor> ds, absl::Time deadline) {
+  // Pushes and pops interleave: the daemon answers some operations (local sends and receives)
+  // while later ones are still being pushed, and a rank that only pushed could fill its completion
+  // ring.
+  std::vector<bool> answered(ds.size(), false);
+  size_t pushed = 0;
+  size_t open = ds.size();
+  absl::Status first_error;
+  const OpDescriptor& first = ds[0];
+  while (open > 0) {
+    while (pushed < ds.size() && rings_.submissions.TryPush(ds[pushed])) ++pushed;
+    if (rings_.submissions.closed()) {
+      return absl::UnavailableError(absl::StrCat("rank ", rank(), ": the node daemon closed the "
+                                                 "submission ring while submitting ",
+                                                 submission::OpKindName(first.kind), " #",
+                                                 first.sequence));
+    }
     OpCompletion c;
-    absl::Status s = rings_.completions.Pop(&c, std::min(deadline, absl::Now() + kLivenessSlice));
+    absl::Time slice = absl::Now() + (pushed < ds.size() ? absl::Milliseconds(1) : kLivenessSlice);
+    absl::Status s = rings_.completions.Pop(&c, std::min(deadline, slice));
     if (s.ok()) {
-      if (c.sequence != d.sequence) {
-        return absl::InternalError(absl::StrCat("rank ", rank(), ": completion of #", c.sequence,
-                                                " while waiting for #", d.sequence));
+      size_t i = 0;
+      while (i < pushed && (answered[i] || !c.Answers(ds[i]))) ++i;
+      if (i == pushed) {
+        return absl::InternalError(absl::StrCat(
+            "rank ", rank(), ": completion of ", submission::OpKindName(c.kind), " #", c.sequence,
+            " (peer ", c.peer, ") while waiting for ", submission::OpKindName(first.kind), " #",
+            first.sequence));
       }
-      if (c.status_code == 0) return absl::OkStatus();
-      return absl::Status(static_cast<absl::StatusCode>(c.status_code), c.message);
+      answered[i] = true;
+      --open;
+      if (c.status_code != 0 && first_error.ok()) {
+        first_error = absl::Status(static_cast<absl::StatusCode>(c.status_code), c.message);
+      }
+      continue;
     }
     if (!absl::IsDeadlineExceeded(s)) {
       return absl::UnavailableError(absl::StrCat("rank ", rank(), ": the node daemon ended the job"
-                                                 " while operation #", d.sequence, " ran: ",
-                                                 s.message()));
+                                                 " while ", submission::OpKindName(first.kind),
+                                                 " #", first.sequence, " ran: ", s.message()));
     }
     if (absl::Now() >= deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
-          "rank ", rank(), ": operation #", d.sequence, " did not complete within the timeout"));
+          "rank ", rank(), ": ", submission::OpKindName(first.kind), " #", first.sequence,
+          ds.size() > 1 ? absl::StrCat(" and ", ds.size() - 1, " more") : "",
+          " did not complete within the timeout"));
     }
     absl::StatusOr<shm::Message> probe = channel_.Recv(absl::Now());
     if (!probe.ok() && !absl::IsDeadlineExceeded(probe.status())) {
-      return absl::UnavailableError(absl::StrCat("rank ", rank(), ": lost the node daemon while"
-                                                 " operation #", d.sequence, " ran: ",
+      return absl::UnavailableError(absl::StrCat("rank ", rank(), ": lost the node daemon while ",
+                                                 submission::OpKindName(first.kind), " #",
+                                                 first.sequence, " ran: ",
                                                  probe.status().message()));
     }
   }
+  return first_error;
 }
 
 absl::Status DaemonComm::DoCollective(const Operation& op, absl::Time deadline) {
@@ -202,17 +230,48 @@ absl::Status DaemonComm::DoCollective(const Operation& op, absl::Time deadline) 
     }
     d.aux_offset = memory_->OffsetOf(*stage);
   }
-  if (absl::Status s = Submit(d, deadline); !s.ok()) return s;
+  if (absl::Status s = Submit(absl::MakeConstSpan(&d, 1), deadline); !s.ok()) return s;
   if (recv_stage != nullptr) std::memcpy(recv, recv_stage, recv_bytes);
   return absl::OkStatus();
 }
 
 absl::Status DaemonComm::DoPointToPoint(absl::Span<const Operation* const> ops,
                                         absl::Time deadline) {
-  return absl::UnimplementedError(absl::StrCat(
-      "rank ", rank(), ": ", Describe(*ops[0]),
-      ": send/recv is not available in daemon mode yet; use a communicator from "
-      "ultraccCommInitRank"));
+  std::vector<OpDescriptor> ds;
+  std::deque<Staging> stagings;
+  std::vector<std::pair<char*, const Operation*>> copy_back;  // staged receives
+  for (const Operation* op : ops) {
+    const size_t bytes = op->count * collectives::DataTypeSize(op->dtype);
+    OpDescriptor d{};
+    d.sequence = op->sequence;
+    d.kind = op->kind;
+    d.dtype = static_cast<int32_t>(op->dtype);
+    d.root_or_peer = op->root_or_peer;
+    d.count = op->count;
+    d.send_offset = d.recv_offset = d.aux_offset = submission::kNoBuffer;
+    const bool sending = op->kind == OpKind::kSend;
+    const void* user = sending ? op->send : op->recv;
+    uint64_t offset = submission::kNoBuffer;
+    if (bytes > 0 && memory_->Contains(user, bytes)) {
+      offset = memory_->OffsetOf(user);
+    } else if (bytes > 0) {
+      absl::StatusOr<char*> stage = stagings.emplace_back(memory_).Get(bytes);
+      if (!stage.ok()) return stage.status();
+      if (sending) {
+        std::memcpy(*stage, op->send, bytes);
+      } else {
+        copy_back.emplace_back(*stage, op);
+      }
+      offset = memory_->OffsetOf(*stage);
+    }
+    (sending ? d.send_offset : d.recv_offset) = offset;
+    ds.push_back(d);
+  }
+  if (absl::Status s = Submit(ds, deadline); !s.ok()) return s;
+  for (const auto& [stage, op] : copy_back) {
+    std::memcpy(op->recv, stage, op->count * collectives::DataTypeSize(op->dtype));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<Communicator>> DaemonComm::DoSplit(const std::vector<int>& members,

@@ -33,8 +33,9 @@ class DaemonComm final : public Communicator {
  private:
   DaemonComm(int rank, int size, absl::Duration timeout)
       : Communicator(rank, size, /*comm_id=*/0, timeout) {}
-  // Submits `d` and waits for its completion, watching for the daemon going away.
-  absl::Status Submit(const submission::OpDescriptor& d, absl::Time deadline);
+  // Submits `ds` and waits until every one is answered (in any order), watching for the daemon
+  // going away. Returns the first error among the answers.
+  absl::Status Submit(absl::Span<const submission::OpDescriptor> ds, absl::Time deadline);
 
   RankMemory* memory_ = nullptr;
   shm::SharedRegion rings_region_;

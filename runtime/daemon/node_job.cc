@@ -48,6 +48,15 @@ absl::StatusOr<std::unique_ptr<NodeJob>> NodeJob::Start(NodeJobOptions options) 
   if (!listener.ok()) return listener.status();
   job->listener_ = *std::move(listener);
   job->sessions_.resize(job->local_size());
+  PointToPointOptions p2p;
+  p2p.node_rank = job->options_.node_rank;
+  p2p.nodes = job->options_.job.nodes();
+  p2p.chips_per_node = job->local_size();
+  p2p.timeout = job->options_.config.timeout;
+  job->p2p_ = std::make_unique<PointToPointRouter>(
+      p2p, [j = job.get()](int local_rank, const OpDescriptor& d, const absl::Status& status) {
+        j->Complete(d, {local_rank}, status);
+      });
   job->acceptor_ = std::thread([j = job.get()] { j->AcceptLoop(); });
   job->engine_thread_ = std::thread([j = job.get()] { j->EngineLoop(); });
   return job;
@@ -68,6 +77,8 @@ NodeJob::~NodeJob() {
   if (acceptor_.joinable()) acceptor_.join();
   if (engine_thread_.joinable()) engine_thread_.join();
   for (auto& t : pollers) t.join();
+  // After the transport was aborted: remote requests in flight are finished or failed.
+  p2p_.reset();
 }
 
 absl::Status NodeJob::error() const {
@@ -175,6 +186,10 @@ void NodeJob::PollLoop(RankSession* session) {
         session->finalized = true;
         continue;
       }
+      if (submission::IsPointToPoint(d.kind)) {
+        SubmitPointToPoint(session, d);
+        continue;
+      }
       absl::MutexLock lock(&mu_);
       auto& parts = pending_[d.sequence];
       parts.resize(local_size());
@@ -196,8 +211,12 @@ void NodeJob::PollLoop(RankSession* session) {
 }
 
 void NodeJob::Fail(absl::Status cause) {
-  absl::MutexLock lock(&mu_);
-  if (error_.ok()) error_ = std::move(cause);
+  {
+    absl::MutexLock lock(&mu_);
+    if (!error_.ok()) return;
+    error_ = cause;
+  }
+  p2p_->Fail(std::move(cause));
 }
 
 absl::StatusOr<std::string> NodeJob::AwaitNodeAddress(const std::string& key,
@@ -253,6 +272,7 @@ absl::Status NodeJob::ConnectNodes() {
     }
     if (auto s = tcp_transport->Connect(addresses, deadline); !s.ok()) return s;
     engine_options.transport = transport_.get();
+    p2p_->SetTransport(transport_.get());
   }
   engine_ = std::make_unique<collectives::NodeEngine>(engine_options);
   return absl::OkStatus();
@@ -268,7 +288,7 @@ void NodeJob::EngineLoop() {
   while (true) {
     std::vector<OpDescriptor> parts;
     absl::Status failure;
-    std::vector<std::pair<uint64_t, std::vector<int>>> orphans;
+    std::vector<std::pair<OpDescriptor, std::vector<int>>> orphans;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
@@ -286,11 +306,9 @@ void NodeJob::EngineLoop() {
       if (failure.ok() && !ready()) continue;
       if (!failure.ok()) {
         for (auto& [seq, slots] : pending_) {
-          std::vector<int> arrived;
           for (int l = 0; l < local_size(); ++l) {
-            if (slots[l]) arrived.push_back(l);
+            if (slots[l]) orphans.emplace_back(*slots[l], std::vector<int>{l});
           }
-          orphans.emplace_back(seq, std::move(arrived));
         }
         pending_.clear();
       } else {
@@ -300,13 +318,13 @@ void NodeJob::EngineLoop() {
     }
     if (!failure.ok()) {
       // Answer every submission that arrived, so no rank waits for a job that cannot go on.
-      for (const auto& [seq, arrived] : orphans) Complete(seq, arrived, failure);
+      for (const auto& [d, arrived] : orphans) Complete(d, arrived, failure);
       continue;
     }
     absl::Status status = Execute(parts);
     std::vector<int> all(local_size());
     for (int l = 0; l < local_size(); ++l) all[l] = l;
-    Complete(next, all, status);
+    Complete(parts[0], all, status);
     // A failure between nodes leaves the transport in an unknown state: end the job's collectives.
     if (!status.ok() && !absl::IsInvalidArgument(status)) Fail(status);
     ++next;
@@ -406,10 +424,12 @@ absl::Status NodeJob::AddChip(const RankSession& session, const OpDescriptor& d,
   return absl::OkStatus();
 }
 
-void NodeJob::Complete(uint64_t sequence, const std::vector<int>& local_ranks,
+void NodeJob::Complete(const OpDescriptor& d, const std::vector<int>& local_ranks,
                        const absl::Status& status) {
   OpCompletion c{};
-  c.sequence = sequence;
+  c.sequence = d.sequence;
+  c.kind = d.kind;
+  c.peer = d.root_or_peer;
   c.status_code = static_cast<int32_t>(status.code());
   c.SetMessage(status.message());
   absl::MutexLock lock(&mu_);
@@ -418,10 +438,38 @@ void NodeJob::Complete(uint64_t sequence, const std::vector<int>& local_ranks,
     if (s == nullptr || !s->connected) continue;
     // The rank consumes completions as it waits; a full ring means it is gone or stuck.
     if (!s->rings.completions.TryPush(c)) {
-      LogWarning(absl::StrCat("rank ", s->rank, " does not take its completions; dropped #",
-                              sequence));
+      LogWarning(absl::StrCat("rank ", s->rank, " does not take its completions; dropped ",
+                              DescribeOp(d)));
     }
   }
+}
+
+void NodeJob::SubmitPointToPoint(RankSession* session, const OpDescriptor& d) {
+  const int world = options_.job.nodes() * local_size();
+  auto refuse = [&](absl::Status status) { Complete(d, {session->local_rank}, status); };
+  if (!collectives::IsValidDataType(d.dtype)) {
+    return refuse(absl::InvalidArgumentError(
+        absl::StrCat("rank ", session->rank, ": ", DescribeOp(d), ": invalid dtype")));
+  }
+  if (d.root_or_peer < 0 || d.root_or_peer >= world) {
+    return refuse(absl::InvalidArgumentError(absl::StrCat(
+        "rank ", session->rank, ": ", DescribeOp(d), ": peer outside [0, ", world, ")")));
+  }
+  const size_t element = collectives::DataTypeSize(static_cast<collectives::DataType>(d.dtype));
+  if (d.count > session->arena.size() / element) {
+    return refuse(absl::InvalidArgumentError(absl::StrCat(
+        "rank ", session->rank, ": ", DescribeOp(d), " spans more than its arena")));
+  }
+  const size_t bytes = d.count * element;
+  const uint64_t offset = d.kind == OpKind::kSend ? d.send_offset : d.recv_offset;
+  char* buffer = nullptr;
+  if (bytes > 0) {
+    absl::StatusOr<char*> range = session->ArenaRange(
+        offset, bytes, d.kind == OpKind::kSend ? "send buffer" : "recv buffer");
+    if (!range.ok()) return refuse(range.status());
+    buffer = *range;
+  }
+  p2p_->Submit(session->local_rank, d, buffer, bytes);
 }
 
 }  // namespace ultracc::daemon

@@ -18,6 +18,7 @@
 #include "job.pb.h"
 #include "runtime/bootstrap/store.h"
 #include "runtime/config.h"
+#include "runtime/daemon/point_to_point_router.h"
 #include "runtime/daemon/rank_session.h"
 #include "runtime/engine/collective_call.h"
 #include "runtime/shm/unix_channel.h"
@@ -65,7 +66,12 @@ class NodeJob {
   // Adds local chip `session`'s buffers (checked against its arena) to `call`.
   absl::Status AddChip(const RankSession& session, const submission::OpDescriptor& d, int world,
                        engine::CollectiveCall* call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Complete(uint64_t sequence, const std::vector<int>& local_ranks, const absl::Status& status);
+  // Answers `d` to each of `local_ranks`.
+  void Complete(const submission::OpDescriptor& d, const std::vector<int>& local_ranks,
+                const absl::Status& status);
+  // Checks a send or receive of `session` against its arena and hands it to the router (or
+  // answers it with the error).
+  void SubmitPointToPoint(RankSession* session, const submission::OpDescriptor& d);
   void Fail(absl::Status cause);
 
   const NodeJobOptions options_;
@@ -74,6 +80,7 @@ class NodeJob {
   // Set by the engine thread under mu_ (before it connects), read by others under mu_.
   std::unique_ptr<transport::Transport> transport_;
   std::unique_ptr<collectives::NodeEngine> engine_;   // engine thread
+  std::unique_ptr<PointToPointRouter> p2p_;  // after transport_: destroyed before it
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -3,6 +3,7 @@
 // pointers: buffers are named by offsets into the rank's arena.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -42,10 +43,18 @@ struct OpDescriptor {
 };
 static_assert(std::is_trivially_copyable_v<OpDescriptor>);
 
+// Completions of one rank's outstanding operations may arrive in any order (a group's sends and
+// receives finish as their peers get to them); (kind, peer, sequence) names the descriptor.
 struct OpCompletion {
   uint64_t sequence;
   int32_t status_code;   // absl::StatusCode
-  char message[244];     // NUL-terminated, truncated
+  OpKind kind;
+  int32_t peer;          // the descriptor's root_or_peer
+  char message[236];     // NUL-terminated, truncated
+
+  bool Answers(const OpDescriptor& d) const {
+    return sequence == d.sequence && kind == d.kind && peer == d.root_or_peer;
+  }
 
   void SetMessage(absl::string_view text) {
     size_t n = std::min(text.size(), sizeof(message) - 1);
