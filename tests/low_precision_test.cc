@@ -23,9 +23,9 @@ namespace {
 
 struct Format {
   std::string name;
-  int bits;               // 8 or 16
-  int mantissa_bits;      // fraction bits
-  bool has_inf;           // IEEE layout; otherwise FN (saturating, no infinities)
+  int bits;           // 8 or 16
+  int mantissa_bits;  // fraction bits
+  bool has_inf;       // IEEE layout; otherwise FN (saturating, no infinities)
   float (*widen)(uint32_t);
   uint32_t (*narrow)(float);
 };
@@ -153,10 +153,10 @@ TEST(LowPrecisionTest, NarrowingMatchesNearestValueSearch) {
       samples.push_back(std::nextafter(mid, 1e30f));
     }
     const float max = static_cast<float>(ladder.values.back());
-    for (float x : {max, std::nextafter(max, 1e30f), max * 1.03125f, max * 1.0625f,
-                    max * 1.0625f * 1.0000001f, max * 2, 1e30f,
-                    std::numeric_limits<float>::max(), std::numeric_limits<float>::denorm_min(),
-                    std::numeric_limits<float>::min(), 0.0f}) {
+    for (float x :
+         {max, std::nextafter(max, 1e30f), max * 1.03125f, max * 1.0625f,
+          max * 1.0625f * 1.0000001f, max * 2, 1e30f, std::numeric_limits<float>::max(),
+          std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::min(), 0.0f}) {
       samples.push_back(x);
     }
     std::uniform_int_distribution<uint32_t> bits;

@@ -145,8 +145,8 @@ TEST_P(ReduceKernelsTest, ReduceManyMatchesScalarReference) {
     for (size_t num_ins : {1, 2, 3, 5}) {
       for (bool in_place : {false, true}) {
         // One element of offset makes every buffer unaligned for vector loads.
-        std::vector<std::vector<unsigned char>> storage(num_ins,
-                                                        std::vector<unsigned char>((count + 1) * size));
+        std::vector<std::vector<unsigned char>> storage(
+            num_ins, std::vector<unsigned char>((count + 1) * size));
         std::vector<const void*> ins;
         for (auto& s : storage) {
           FillRandom(type, op, s.data() + size, count, rng);
@@ -184,13 +184,12 @@ TEST_P(ReduceKernelsTest, ReduceIntoMatchesScalarReference) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllTypesAndOps, ReduceKernelsTest,
-    ::testing::Combine(::testing::Values(DataType::kInt8, DataType::kUint8, DataType::kInt32,
-                                         DataType::kUint32, DataType::kInt64, DataType::kUint64,
-                                         DataType::kFloat16, DataType::kFloat32,
-                                         DataType::kFloat64, DataType::kBfloat16,
-                                         DataType::kFloat8e4m3, DataType::kFloat8e5m2),
-                       ::testing::Values(RedOp::kSum, RedOp::kProd, RedOp::kMax, RedOp::kMin,
-                                         RedOp::kAvg)),
+    ::testing::Combine(
+        ::testing::Values(DataType::kInt8, DataType::kUint8, DataType::kInt32, DataType::kUint32,
+                          DataType::kInt64, DataType::kUint64, DataType::kFloat16,
+                          DataType::kFloat32, DataType::kFloat64, DataType::kBfloat16,
+                          DataType::kFloat8e4m3, DataType::kFloat8e5m2),
+        ::testing::Values(RedOp::kSum, RedOp::kProd, RedOp::kMax, RedOp::kMin, RedOp::kAvg)),
     [](const auto& info) {
       return std::string(DataTypeName(std::get<0>(info.param))) + "_" +
              std::string(RedOpName(std::get<1>(info.param)));
