@@ -47,6 +47,7 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
   c.daemon_socket = lookup("ULTRACC_DAEMON_SOCKET").value_or("");
   c.job_id = lookup("ULTRACC_JOB_ID").value_or("");
   c.job_token = lookup("ULTRACC_JOB_TOKEN").value_or("");
+  c.store_address = lookup("ULTRACC_STORE_ADDRESS").value_or("");
   int64_t timeout_ms = absl::ToInt64Milliseconds(c.timeout);
   if (auto s = ReadNumber<int64_t>(lookup, "ULTRACC_TIMEOUT_MS", 1, &timeout_ms); !s.ok()) {
     return s;

@@ -24,6 +24,7 @@ struct Config {
   std::string daemon_socket;       // ULTRACC_DAEMON_SOCKET: abstract Unix socket of the node daemon
   std::string job_id;              // ULTRACC_JOB_ID
   std::string job_token;           // ULTRACC_JOB_TOKEN
+  std::string store_address;       // ULTRACC_STORE_ADDRESS: the job's rendezvous store (HOST:PORT)
 
   // Behaviour.
   absl::Duration timeout = absl::Seconds(300);  // ULTRACC_TIMEOUT_MS: bound on every wait

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "rank.pb.h"
+#include "runtime/client/embedded_comm.h"
 
 namespace ultracc::client {
 namespace {
@@ -60,8 +61,7 @@ absl::StatusOr<std::unique_ptr<DaemonComm>> DaemonComm::Create(const Config& con
   if (*memory == nullptr) {
     return absl::FailedPreconditionError("ULTRACC_DAEMON_SOCKET is not set: no node daemon");
   }
-  std::unique_ptr<DaemonComm> comm(
-      new DaemonComm(*config.rank, *config.world_size, config.timeout));
+  std::unique_ptr<DaemonComm> comm(new DaemonComm(*config.rank, *config.world_size, config));
   comm->memory_ = *memory;
   auto rings = shm::SharedRegion::Create("ultracc-rings", submission::RingPair::Bytes());
   if (!rings.ok()) return rings.status();
@@ -277,9 +277,21 @@ absl::Status DaemonComm::DoPointToPoint(absl::Span<const Operation* const> ops,
 absl::StatusOr<std::unique_ptr<Communicator>> DaemonComm::DoSplit(const std::vector<int>& members,
                                                                   int new_rank, uint32_t comm_id,
                                                                   absl::Time deadline) {
-  return absl::UnimplementedError(
-      absl::StrCat("rank ", rank(), ": ultraccCommSplit is not available in daemon mode yet; use a "
-                   "communicator from ultraccCommInitRank"));
+  // A split communicator's members are a subset of the world in any order, which the node
+  // engine's node-major layout does not describe; its ranks therefore run the engine themselves
+  // (embedded mode) over links of their own, meeting through the job's store. Colors never share
+  // a member, so the first member names the communicator uniquely next to its id.
+  if (config_.store_address.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("rank ", rank(), ": ULTRACC_STORE_ADDRESS is not set, so communicators "
+                     "cannot be split (start the program with `ultracc launch`)"));
+  }
+  const std::string key = absl::StrCat(config_.job_id, "/split/", comm_id, "/", members[0]);
+  absl::StatusOr<std::unique_ptr<EmbeddedComm>> child =
+      EmbeddedComm::Join(static_cast<int>(members.size()), new_rank, comm_id,
+                         config_.store_address, config_.job_token, key, config_);
+  if (!child.ok()) return child.status();
+  return std::unique_ptr<Communicator>(*std::move(child));
 }
 
 absl::Status DaemonComm::DoFinalize(absl::Time deadline) {

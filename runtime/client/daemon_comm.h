@@ -31,12 +31,13 @@ class DaemonComm final : public Communicator {
   void DoAbort() override;
 
  private:
-  DaemonComm(int rank, int size, absl::Duration timeout)
-      : Communicator(rank, size, /*comm_id=*/0, timeout) {}
+  DaemonComm(int rank, int size, const Config& config)
+      : Communicator(rank, size, /*comm_id=*/0, config.timeout), config_(config) {}
   // Submits `ds` and waits until every one is answered (in any order), watching for the daemon
   // going away. Returns the first error among the answers.
   absl::Status Submit(absl::Span<const submission::OpDescriptor> ds, absl::Time deadline);
 
+  const Config config_;
   RankMemory* memory_ = nullptr;
   shm::SharedRegion rings_region_;
   submission::RingPair rings_;

@@ -29,6 +29,12 @@ EmbeddedComm::EmbeddedComm(int rank, int size, uint32_t comm_id, const Config& c
 absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Create(int nranks, int rank,
                                                                    const UniqueIdFields& id,
                                                                    const Config& config) {
+  return Join(nranks, rank, 0, id.store_address, id.token, id.nonce, config);
+}
+
+absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Join(
+    int nranks, int rank, uint32_t comm_id, const std::string& store_address,
+    const std::string& token, const std::string& key_prefix, const Config& config) {
   std::shared_ptr<transport::Transport> links;
   if (nranks > 1) {
     absl::Time deadline = absl::Now() + config.timeout;
@@ -36,13 +42,13 @@ absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Create(int nranks, i
     tcp.rank = rank;
     tcp.size = nranks;
     tcp.bind_host = config.bootstrap_host;
-    tcp.group_key = id.nonce;
+    tcp.group_key = key_prefix;
     auto transport = transport::tcp::TcpTransport::Listen(tcp);
     if (!transport.ok()) return transport.status();
-    bootstrap::StoreClient store(id.store_address, id.token);
+    bootstrap::StoreClient store(store_address, token);
     // Each rank publishes "<nranks>|<address>" so that a rank started with another size is
     // caught here rather than hanging later.
-    const std::string prefix = absl::StrCat(id.nonce, "/rank/");
+    const std::string prefix = absl::StrCat(key_prefix, "/rank/");
     if (auto s = store.Put(absl::StrCat(prefix, rank), absl::StrCat(nranks, "|",
                                                                     (*transport)->address()));
         !s.ok()) {
@@ -67,7 +73,7 @@ absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Create(int nranks, i
     if (auto s = (*transport)->Connect(addresses, deadline); !s.ok()) return s;
     links = std::shared_ptr<transport::Transport>(std::move(*transport));
   }
-  return std::unique_ptr<EmbeddedComm>(new EmbeddedComm(rank, nranks, 0, config, links));
+  return std::unique_ptr<EmbeddedComm>(new EmbeddedComm(rank, nranks, comm_id, config, links));
 }
 
 EmbeddedComm::~EmbeddedComm() {

@@ -24,6 +24,13 @@ class EmbeddedComm final : public Communicator {
   static absl::StatusOr<std::unique_ptr<EmbeddedComm>> Create(int nranks, int rank,
                                                               const UniqueIdFields& id,
                                                               const Config& config);
+  // Joins communicator `comm_id` of `nranks` ranks as `rank` through the store at
+  // `store_address` (token `token`), under keys starting with `key_prefix`, which must name this
+  // communicator uniquely in that store. Create is Join for a unique id; daemon-mode ranks join
+  // the communicators they split off the world this way.
+  static absl::StatusOr<std::unique_ptr<EmbeddedComm>> Join(
+      int nranks, int rank, uint32_t comm_id, const std::string& store_address,
+      const std::string& token, const std::string& key_prefix, const Config& config);
   ~EmbeddedComm() override;
 
  protected:

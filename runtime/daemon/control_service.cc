@@ -27,6 +27,8 @@ std::map<std::string, std::string> RankEnvironment(const proto::JobSpec& job, in
   env["ULTRACC_NODE_RANK"] = absl::StrCat(node_rank);
   env["ULTRACC_DAEMON_SOCKET"] = socket;
   env["ULTRACC_JOB_ID"] = job.job_id();
+  // The first daemon hosts the job's rendezvous store (communicators split off the world).
+  env["ULTRACC_STORE_ADDRESS"] = job.daemon_addresses(0);
   env["ULTRACC_JOB_TOKEN"] = token;
   env["RANK"] = rank;
   env["WORLD_SIZE"] = world;

@@ -239,7 +239,9 @@ ULTRACC_EXPORT ultraccResult_t ultraccGroupEnd(void);
 
 /** Splits `comm`: ranks passing the same `color` form a new communicator, ordered by `key` (ties
  * by rank in `comm`). Collective over `comm`. A rank passing ULTRACC_SPLIT_NOCOLOR gets
- * *newcomm = NULL. The new communicator runs in the same mode as `comm`. */
+ * *newcomm = NULL. Split communicators run their collectives between their ranks directly (the
+ * engine in each rank process, over its own links), in daemon mode too: there the node daemon's
+ * single-pass node reduction serves the world communicator only. */
 ULTRACC_EXPORT ultraccResult_t ultraccCommSplit(ultraccComm_t comm, int color, int key,
                                                 ultraccComm_t* newcomm);
 
