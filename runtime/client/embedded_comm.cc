@@ -98,8 +98,13 @@ absl::Status EmbeddedComm::DoCollective(const Operation& op, absl::Time deadline
     call.recv_counts = {op.recv_counts.data()};
     call.recv_displs = {op.recv_displs.data()};
   }
-  return engine::RunCollective(*engine_, call, EngineOpSeq(comm_id(), op.sequence),
-                               config_.algorithm, deadline);
+  absl::Status status = engine::RunCollective(*engine_, call, EngineOpSeq(comm_id(), op.sequence),
+                                              config_.algorithm, deadline);
+  // A failed collective leaves the ranks at different points of its schedule and messages in
+  // flight: stop the links, so the peers fail now rather than at their deadlines and nothing lands
+  // in the caller's buffers later.
+  if (!status.ok() && links_) links_->Abort(status);
+  return status;
 }
 
 absl::Status EmbeddedComm::DoPointToPoint(absl::Span<const Operation* const> ops,

@@ -215,6 +215,9 @@ void NodeJob::Fail(absl::Status cause) {
     absl::MutexLock lock(&mu_);
     if (!error_.ok()) return;
     error_ = cause;
+    // The other nodes learn at once (their transfers with this node fail) instead of waiting for
+    // their deadlines; and no late message can land in a rank's buffers any more.
+    if (transport_) transport_->Abort(cause);
   }
   p2p_->Fail(std::move(cause));
 }
@@ -325,8 +328,9 @@ void NodeJob::EngineLoop() {
     std::vector<int> all(local_size());
     for (int l = 0; l < local_size(); ++l) all[l] = l;
     Complete(parts[0], all, status);
-    // A failure between nodes leaves the transport in an unknown state: end the job's collectives.
-    if (!status.ok() && !absl::IsInvalidArgument(status)) Fail(status);
+    // Any failure ends the job's collectives: ranks that disagree, or a transfer that failed half
+    // way, leave the nodes at different points of the schedule and the links in an unknown state.
+    if (!status.ok()) Fail(status);
     ++next;
   }
 }
