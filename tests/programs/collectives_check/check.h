@@ -1,0 +1,86 @@
+/*
+ * check.h — what the parts of collectives_check share: the options, the per-rank state every case
+ * runs with, failure reporting, and the entry points of each group of cases.
+ */
+#ifndef COLLECTIVES_CHECK_CHECK_H_
+#define COLLECTIVES_CHECK_CHECK_H_
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elements.h"
+#include "reference.h"
+#include "ultracc.h"
+
+enum Collective {
+  kAllReduce,
+  kReduceScatter,
+  kAllGather,
+  kAllToAll,
+  kAllToAllv,
+  kBroadcast,
+  kReduce,
+  kBarrier,
+  kSendRecv, /* groups of sends and receives (embedded mode) */
+  kSplit,    /* split communicators (embedded mode) */
+  kInvalid,  /* invalid arguments and usage */
+  kMismatch, /* ranks passing different counts; leaves the communicator broken, so runs last */
+  kNumCollectives
+};
+
+#define MAX_COUNTS 16
+
+struct Options {
+  int threads; /* embedded mode with this many ranks as threads; 0 = daemon mode */
+  unsigned collectives, dtypes, ops, placements; /* bit sets; placements: 1 in place, 2 out */
+  size_t counts[MAX_COUNTS];
+  int num_counts;
+  int large; /* also the 2^20 + 3 subset */
+  size_t large_count;
+  int timeout_s;
+  int max_lines; /* failure lines printed per rank */
+};
+
+/* Failures and printed lines of one rank, across the communicators it uses. */
+struct Tally {
+  long cases, failures;
+  int lines;
+};
+
+/* One rank on one communicator. Every rank of the communicator runs the same sequence of cases,
+ * so `salt` (the case number) is the same on all of them. */
+struct RankState {
+  ultraccComm_t comm;
+  int rank;
+  struct Shape shape;
+  ultraccStream_t stream;
+  const struct Options* opt;
+  struct Tally* tally;
+  const char* label;     /* "world", "child", ... */
+  atomic_long* arrivals; /* ranks that entered barriers, shared by the threads; or NULL */
+  uint32_t salt;
+};
+
+extern const char* const kCollectiveNames[kNumCollectives];
+
+/* One line "FAIL rank R/W label: what: detail", while the rank's line budget lasts. */
+void Report(struct RankState* rs, const char* what, const char* format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* matrix.c: every selected collective x dtype x op x placement x count x root. */
+void RunMatrix(struct RankState* rs);
+/* One collective case; `root` is used by broadcast and reduce. Returns 1 if it passed. */
+int RunCase(struct RankState* rs, int collective, int dtype, int op, size_t count, int in_place,
+            int root);
+/* barrier.c */
+void RunBarriers(struct RankState* rs);
+/* point_to_point.c */
+void RunSendRecv(struct RankState* rs);
+/* split.c */
+void RunSplit(struct RankState* rs);
+/* invalid.c */
+void RunInvalid(struct RankState* rs);
+void RunMismatch(struct RankState* rs);
+
+#endif /* COLLECTIVES_CHECK_CHECK_H_ */

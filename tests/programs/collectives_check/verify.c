@@ -1,0 +1,129 @@
+/*
+ * verify.c — guarded buffers and element checks of collectives_check; see verify.h.
+ */
+#include "verify.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINES_PER_CASE 3
+
+void AllocBuffer(struct Buffer* b, int dtype, size_t elems, int arena) {
+  const size_t bytes = (elems + GUARD_ELEMENTS) * Dtype(dtype)->size;
+  void* p = NULL;
+  if (arena) {
+    ultraccResult_t r = ultraccMemAlloc(&p, bytes);
+    if (r != ultraccSuccess) {
+      fprintf(stderr, "collectives_check: ultraccMemAlloc(%zu) failed: %s\n", bytes,
+              ultraccGetLastError(NULL));
+      exit(1);
+    }
+  } else if ((p = malloc(bytes)) == NULL) {
+    fprintf(stderr, "collectives_check: malloc(%zu) failed\n", bytes);
+    exit(1);
+  }
+  memset(p, SENTINEL_BYTE, bytes);
+  b->p = p;
+  b->elems = elems;
+  b->dtype = dtype;
+  b->arena = arena;
+}
+
+void FreeBuffer(struct Buffer* b) {
+  if (b->p == NULL) return;
+  if (b->arena) {
+    ultraccMemFree(b->p);
+  } else {
+    free(b->p);
+  }
+  b->p = NULL;
+}
+
+void FillInput(struct Buffer* b, int op, int rank, size_t first, size_t n, uint32_t salt) {
+  for (size_t i = first; i < first + n; ++i) {
+    StoreBits(b->dtype, b->p, i, InputBits(b->dtype, op, rank, i, salt));
+  }
+}
+
+static void Mismatch(struct Verify* v, const char* format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void Mismatch(struct Verify* v, const char* format, ...) {
+  if (v->wrong++ >= LINES_PER_CASE) return;
+  char detail[512];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(detail, sizeof(detail), format, args);
+  va_end(args);
+  Report(v->rs, v->what, "%s", detail);
+}
+
+void ExpectBits(struct Verify* v, const char* name, size_t index, uint64_t got, uint64_t want,
+                int dtype) {
+  const size_t width = Dtype(dtype)->size * 8;
+  const uint64_t mask = width == 64 ? ~UINT64_C(0) : (UINT64_C(1) << width) - 1;
+  if (((got ^ want) & mask) == 0) return;
+  char g[48], w[48];
+  FormatBits(dtype, got, g, sizeof(g));
+  FormatBits(dtype, want, w, sizeof(w));
+  Mismatch(v, "%s[%zu] is %s, expected %s", name, index, g, w);
+}
+
+void ExpectSentinel(struct Verify* v, const char* name, const struct Buffer* b, size_t from,
+                    size_t to) {
+  const size_t size = Dtype(b->dtype)->size;
+  for (size_t i = from; i < to; ++i) {
+    for (size_t k = 0; k < size; ++k) {
+      if ((unsigned char)b->p[i * size + k] != SENTINEL_BYTE) {
+        Mismatch(v, "%s[%zu] was written (%s%s)", name, i,
+                 i >= b->elems ? "past the end of " : "a region the collective must not touch",
+                 i >= b->elems ? "the buffer" : "");
+        break;
+      }
+    }
+  }
+}
+
+void ExpectInput(struct Verify* v, const char* name, const struct Buffer* b, int op, size_t first,
+                 size_t n) {
+  for (size_t i = first; i < first + n; ++i) {
+    ExpectBits(v, name, i, LoadBits(b->dtype, b->p, i),
+               InputBits(b->dtype, op, v->rs->rank, i, v->rs->salt), b->dtype);
+  }
+}
+
+void ExpectReduced(struct Verify* v, const char* name, size_t index, uint64_t got, int dtype,
+                   int op, size_t source_index) {
+  uint64_t inputs[256];
+  const int world = v->rs->shape.world;
+  if (world > 256) {
+    Mismatch(v, "more than 256 ranks; the reference cannot check this");
+    return;
+  }
+  for (int r = 0; r < world; ++r) inputs[r] = InputBits(dtype, op, r, source_index, v->rs->salt);
+  char expected[96];
+  if (CheckReduced(dtype, op, &v->rs->shape, inputs, got, expected, sizeof(expected))) return;
+  char g[48];
+  FormatBits(dtype, got, g, sizeof(g));
+  Mismatch(v, "%s[%zu] is %s, expected %s", name, index, g, expected);
+}
+
+int ExpectSuccess(struct Verify* v, ultraccResult_t result, ultraccStream_t stream) {
+  if (result == ultraccSuccess && stream != NULL) result = ultraccStreamSynchronize(stream);
+  if (result == ultraccSuccess) return 1;
+  Mismatch(v, "returned %s (%d): %s", ultraccGetErrorString(result), (int)result,
+           ultraccGetLastError(v->rs->comm));
+  return 0;
+}
+
+int FinishCase(struct Verify* v) {
+  if (v->wrong > LINES_PER_CASE) {
+    Report(v->rs, v->what, "%zu mismatches in all", v->wrong);
+  }
+  v->rs->tally->cases++;
+  if (v->wrong == 0) return 1;
+  v->rs->tally->failures++;
+  return 0;
+}
