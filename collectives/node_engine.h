@@ -41,8 +41,9 @@
 // accumulation), plus half the smallest subnormal per rounding for results near zero. The bound
 // holds while no partial result overflows (e4m3 saturates at +-448; the others become inf). A plain
 // sequential sum in the narrow type would round world - 1 times instead, always left to right. Max
-// and Min select an input exactly; Prod is within gamma_R relative error. SumErrorBound computes
-// the bound.
+// and Min select an input exactly. Prod is within gamma_P relative error, where P counts every
+// rounding of the tree, not one path (relative errors of the factors multiply):
+// P = num_nodes * local + (num_nodes - 1); P == R when C == 1. SumErrorBound computes the bound.
 //
 // Errors: every method validates its arguments and fails with InvalidArgument naming the argument
 // and its value. Transport failures and passed deadlines come back with the executor's message

@@ -158,9 +158,15 @@ ULTRACC_EXPORT ultraccResult_t ultraccMemFree(void* ptr);
  * to float32, combined, and rounded to nearest-even once at the end of each reduction step, not
  * after every addition: a step that combines k inputs rounds once, and an algorithm of s steps
  * rounds s times. The result can therefore differ from a plain left-to-right sum in the narrow
- * type (it is usually closer to the exact value): the error is at most s rounding units of the
- * result's magnitude plus what the float32 sums lose, where s <= 2 + log2(nranks) + number of
- * nodes. float32/float64 sums depend on the algorithm's order, like every parallel reduction.
+ * type (it is usually closer to the exact value). With l the roundings of one node's local
+ * reduce (0 with one rank per node, as in embedded mode; else 1 for the narrow types and ranks per
+ * node - 1 for float32/float64) and u the type's unit roundoff (plus ranks per node * 2^-24 for
+ * the narrow types' float32 sums): Sum is within ((1 + u)^s - 1) * sum|x_i| of the exact sum, s =
+ * l + nodes - 1, plus half the smallest subnormal per rounding; Avg likewise with s + 1, divided
+ * by nranks. The error is relative to sum|x_i|, not to the result, which can be far smaller when
+ * inputs cancel. Prod is within (1 + u)^p - 1 relative error, p = nodes * l + nodes - 1 (every
+ * rounding counts); Max and Min are exact. float32/float64 results depend on the algorithm's
+ * order, like every parallel reduction.
  */
 
 /** All-reduce: every rank's `recvbuff` receives the element-wise reduction with `op` of all ranks'
