@@ -50,8 +50,8 @@ foreach(world 1 2 3 4 5 8)
   ultracc_api_test(ApiEmbedded.w${world}.sendrecv_split_invalid TIMEOUT 240
                    ARGS ${threads} --collectives sendrecv,split,invalid)
   ultracc_api_test(ApiEmbedded.w${world}.large TIMEOUT 240
-                   ARGS ${threads} --collectives allreduce,reducescatter,allgather,alltoall,alltoallv,broadcast,reduce
-                        --counts none --large)
+                   ARGS ${threads} --counts none --large
+                        --collectives allreduce,reducescatter,allgather,alltoall,alltoallv,broadcast,reduce)
 endforeach()
 ultracc_api_test(ApiEmbedded.w3.mismatched_counts TIMEOUT 120
                  ARGS --threads 3 --collectives mismatch)
@@ -60,12 +60,11 @@ ultracc_api_test(ApiEmbedded.w3.mismatched_counts TIMEOUT 120
 # the default rule, which the matrix above covers), over a non-power-of-two world.
 foreach(algo ring rhd tree pairwise bruck direct)
   ultracc_api_test(ApiAlgorithm.${algo} TIMEOUT 240 ENV ULTRACC_ALGO=${algo}
-                   ARGS --threads 5 --collectives all --dtypes int32,uint64,float,half,f8e5m2
+                   ARGS --threads 5 --dtypes int32,uint64,float,half,f8e5m2
                         --counts 0,1,7,1000,70001)
 endforeach()
 
-# Daemon mode: jobs under `ultracc launch`, nodes x chips per node. Send/recv and split are not
-# implemented there yet, so the program leaves them out.
+# Daemon mode: jobs under `ultracc launch`, nodes x chips per node, every kind of case.
 foreach(shape 1x1 1x2 2x1 3x1 1x3 2x2 2x4)
   string(REPLACE "x" ";" dims ${shape})
   list(GET dims 0 nodes)

@@ -10,7 +10,7 @@
  * Options (lists are comma separated; "all" selects everything):
  *   --collectives allreduce,reducescatter,allgather,alltoall,alltoallv,broadcast,reduce,barrier,
  *                 sendrecv,split,invalid,mismatch
- *                 (default: all but mismatch; sendrecv and split only in embedded mode)
+ *                 (default: all but mismatch, which leaves the communicator broken)
  *   --dtypes int8,...,f8e5m2   --ops sum,prod,max,min,avg   --placements in,out
  *   --counts 0,1,7,1000|none   --large (adds 2^20 + 3 elements on a subset covering every
  *                              collective and dtype)  --large-count N
@@ -86,7 +86,6 @@ static void ParseOptions(int argc, char** argv, struct Options* o) {
   o->large_count = ((size_t)1 << 20) + 3;
   o->timeout_s = 600;
   o->max_lines = 20;
-  int collectives_given = 0;
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
     if (strcmp(a, "--large") == 0) {
@@ -100,7 +99,6 @@ static void ParseOptions(int argc, char** argv, struct Options* o) {
       if (o->threads < 1) Usage("--threads needs a positive count, not ", v);
     } else if (strcmp(a, "--collectives") == 0) {
       o->collectives = ParseSet(v, kNumCollectives, CollectiveName);
-      collectives_given = 1;
     } else if (strcmp(a, "--dtypes") == 0) {
       o->dtypes = ParseSet(v, NUM_DTYPES, DtypeName);
     } else if (strcmp(a, "--ops") == 0) {
@@ -125,10 +123,6 @@ static void ParseOptions(int argc, char** argv, struct Options* o) {
     } else {
       Usage("unknown option ", a);
     }
-  }
-  /* Sends, receives and split are not implemented in daemon mode yet. */
-  if (o->threads == 0 && !collectives_given) {
-    o->collectives &= ~((1u << kSendRecv) | (1u << kSplit));
   }
 }
 
