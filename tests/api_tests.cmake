@@ -35,6 +35,7 @@ endfunction()
 
 set(ULTRACC_INT_DTYPES int8,uint8,int32,uint32,int64,uint64)
 set(ULTRACC_FLOAT_DTYPES half,float,double,bfloat16,f8e4m3,f8e5m2)
+set(ULTRACC_COLLECTIVES allreduce,reducescatter,allgather,alltoall,alltoallv,broadcast,reduce)
 
 # Embedded mode: the whole matrix at every world size, in slices.
 foreach(world 1 2 3 4 5 8)
@@ -50,8 +51,7 @@ foreach(world 1 2 3 4 5 8)
   ultracc_api_test(ApiEmbedded.w${world}.sendrecv_split_invalid TIMEOUT 240
                    ARGS ${threads} --collectives sendrecv,split,invalid)
   ultracc_api_test(ApiEmbedded.w${world}.large TIMEOUT 240
-                   ARGS ${threads} --counts none --large
-                        --collectives allreduce,reducescatter,allgather,alltoall,alltoallv,broadcast,reduce)
+                   ARGS ${threads} --counts none --large --collectives ${ULTRACC_COLLECTIVES})
 endforeach()
 ultracc_api_test(ApiEmbedded.w3.mismatched_counts TIMEOUT 120
                  ARGS --threads 3 --collectives mismatch)
