@@ -215,6 +215,9 @@ absl::Status DaemonComm::DoCollective(const Operation& op, absl::Time deadline) 
       if (!stage.ok()) return stage.status();
       recv_stage = *stage;
       d.recv_offset = memory_->OffsetOf(*stage);
+      // All-to-allv may leave gaps between the blocks it writes; the copy back must return them
+      // as they were.
+      if (op.kind == OpKind::kAllToAllv) std::memcpy(recv_stage, recv, recv_bytes);
     }
   }
   if (op.kind == OpKind::kAllToAllv) {
