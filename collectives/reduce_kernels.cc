@@ -40,13 +40,22 @@ void WithElement(DataType type, Fn&& fn) {
   }
 }
 
-bool CpuHasAvx2() {
+// The widest vector extension the CPU offers among those the loops are built for.
+enum class Simd { kBaseline, kAvx2, kAvx512 };
+Simd CpuSimd() {
 #if defined(__x86_64__) || defined(__i386__)
   // __builtin_cpu_init makes the query safe even when first called from a static constructor.
-  static const bool has_avx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
-  return has_avx2;
+  static const Simd simd = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+      return Simd::kAvx512;
+    }
+    return __builtin_cpu_supports("avx2") ? Simd::kAvx2 : Simd::kBaseline;
+  }();
+  return simd;
 #else
-  return false;
+  return Simd::kBaseline;
 #endif
 }
 
@@ -70,7 +79,9 @@ void DivideTyped(void* inout_raw, size_t count, int64_t divisor) {
 
 void ReduceInto(DataType type, RedOp op, void* inout, const void* in, size_t count) {
   if (count == 0) return;
-  if (CpuHasAvx2() && internal::ReduceIntoAvx2(type, op, inout, in, count)) return;
+  const Simd simd = CpuSimd();
+  if (simd == Simd::kAvx512 && internal::ReduceIntoAvx512(type, op, inout, in, count)) return;
+  if (simd >= Simd::kAvx2 && internal::ReduceIntoAvx2(type, op, inout, in, count)) return;
   WithElement(type, [&](auto element) {
     WithOp(op, [&](auto reduce) {
       using E = decltype(element);
@@ -83,7 +94,13 @@ void ReduceInto(DataType type, RedOp op, void* inout, const void* in, size_t cou
 void ReduceMany(DataType type, RedOp op, void* out, absl::Span<const void* const> ins,
                 size_t count) {
   if (ins.empty() || count == 0) return;
-  if (CpuHasAvx2() && internal::ReduceManyAvx2(type, op, out, ins.data(), ins.size(), count)) {
+  const Simd simd = CpuSimd();
+  if (simd == Simd::kAvx512 &&
+      internal::ReduceManyAvx512(type, op, out, ins.data(), ins.size(), count)) {
+    return;
+  }
+  if (simd >= Simd::kAvx2 &&
+      internal::ReduceManyAvx2(type, op, out, ins.data(), ins.size(), count)) {
     return;
   }
   WithElement(type, [&](auto element) {

@@ -22,6 +22,11 @@ namespace internal {
 bool ReduceIntoAvx2(DataType type, RedOp op, void* inout, const void* in, size_t count);
 bool ReduceManyAvx2(DataType type, RedOp op, void* out, const void* const* ins, size_t num_ins,
                     size_t count);
+// The same loops built for AVX-512 (F, BW, DQ, VL) with 512-bit vectors preferred
+// (reduce_kernels_avx512.cc).
+bool ReduceIntoAvx512(DataType type, RedOp op, void* inout, const void* in, size_t count);
+bool ReduceManyAvx512(DataType type, RedOp op, void* out, const void* const* ins, size_t num_ins,
+                      size_t count);
 
 }  // namespace internal
 
