@@ -64,6 +64,13 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
     return s;
   }
   if (auto s = ReadNumber<int>(lookup, "ULTRACC_LOG_LEVEL", 0, &c.log_level); !s.ok()) return s;
+  int check_calls = 1;
+  if (auto s = ReadNumber<int>(lookup, "ULTRACC_CHECK_CALLS", 0, &check_calls); !s.ok()) return s;
+  if (check_calls > 1) {
+    return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_CHECK_CALLS='",
+                                                   check_calls, "' is not 0 or 1"));
+  }
+  c.check_calls = check_calls == 1;
   if (auto name = lookup("ULTRACC_ALGO"); name && !name->empty()) {
     absl::StatusOr<collectives::Algorithm> algorithm = collectives::ParseAlgorithm(*name);
     if (!algorithm.ok()) {

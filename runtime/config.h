@@ -34,6 +34,9 @@ struct Config {
   int log_level = 1;                            // ULTRACC_LOG_LEVEL: 0 errors, 1 warnings, 2 info
   // ULTRACC_ALGO: force one algorithm where it applies (collectives/algorithm.h); auto elsewhere.
   collectives::Algorithm algorithm = collectives::Algorithm::kAuto;
+  // ULTRACC_CHECK_CALLS: 1 (default) checks before every collective that all ranks made the same
+  // call (engine/call_agreement.h); 0 skips the check.
+  bool check_calls = true;
 
   // True when the launcher started this process next to a daemon.
   bool InDaemonMode() const { return !daemon_socket.empty(); }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "runtime/bootstrap/store_client.h"
+#include "runtime/engine/call_agreement.h"
 #include "runtime/engine/collective_call.h"
 #include "transport/subset/subset_transport.h"
 #include "transport/tcp/tcp_transport.h"
@@ -97,6 +98,16 @@ absl::Status EmbeddedComm::DoCollective(const Operation& op, absl::Time deadline
     call.send_displs = {op.send_displs.data()};
     call.recv_counts = {op.recv_counts.data()};
     call.recv_displs = {op.recv_displs.data()};
+  }
+  if (config_.check_calls && size() > 1) {
+    absl::Status agreed = engine::AgreeOnCall(
+        *engine_, call, engine::AgreementOpSeq(comm_id(), op.sequence), false, deadline);
+    // Disagreement is found by every rank at once and leaves the links clean.
+    if (absl::IsFailedPrecondition(agreed)) return agreed;
+    if (!agreed.ok()) {
+      if (links_) links_->Abort(agreed);
+      return agreed;
+    }
   }
   absl::Status status = engine::RunCollective(*engine_, call, EngineOpSeq(comm_id(), op.sequence),
                                               config_.algorithm, deadline);

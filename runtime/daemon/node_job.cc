@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "collectives/datatype.h"
 #include "rank.pb.h"
+#include "runtime/engine/call_agreement.h"
 #include "runtime/engine/collective_call.h"
 #include "runtime/submission/operation.h"
 #include "runtime/log.h"
@@ -324,18 +325,21 @@ void NodeJob::EngineLoop() {
       for (const auto& [d, arrived] : orphans) Complete(d, arrived, failure);
       continue;
     }
-    absl::Status status = Execute(parts);
+    bool links_clean = true;
+    absl::Status status = Execute(parts, &links_clean);
     std::vector<int> all(local_size());
     for (int l = 0; l < local_size(); ++l) all[l] = l;
     Complete(parts[0], all, status);
-    // Any failure ends the job's collectives: ranks that disagree, or a transfer that failed half
-    // way, leave the nodes at different points of the schedule and the links in an unknown state.
-    if (!status.ok()) Fail(status);
+    // A failure after data started moving ends the job's collectives: the nodes are at different
+    // points of the schedule and the links in an unknown state. Calls the nodes found to disagree
+    // before anything moved fail alone.
+    if (!status.ok() && !links_clean) Fail(status);
     ++next;
   }
 }
 
-absl::Status NodeJob::Execute(const std::vector<OpDescriptor>& parts) {
+absl::Status NodeJob::CheckLocalCall(const std::vector<OpDescriptor>& parts,
+                                     engine::CollectiveCall* call) {
   const OpDescriptor& first = parts[0];
   const bool reduction = submission::IsReduction(first.kind);
   for (size_t l = 1; l < parts.size(); ++l) {
@@ -358,23 +362,46 @@ absl::Status NodeJob::Execute(const std::vector<OpDescriptor>& parts) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid dtype ", first.dtype, " or op ", first.op));
   }
+  call->dtype = static_cast<collectives::DataType>(first.dtype);
+  call->op = reduction ? static_cast<collectives::RedOp>(first.op) : collectives::RedOp::kSum;
   const int world = options_.job.nodes() * local_size();
+  absl::MutexLock lock(&mu_);
+  for (size_t l = 0; l < parts.size(); ++l) {
+    if (absl::Status s = AddChip(*sessions_[l], parts[l], world, call); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NodeJob::Execute(const std::vector<OpDescriptor>& parts, bool* links_clean) {
+  *links_clean = true;
+  const OpDescriptor& first = parts[0];
   engine::CollectiveCall call;
   call.kind = first.kind;
   call.count = first.count;
-  call.dtype = static_cast<collectives::DataType>(first.dtype);
-  call.op = reduction ? static_cast<collectives::RedOp>(first.op) : collectives::RedOp::kSum;
   call.root = first.root_or_peer;
-  {
-    absl::MutexLock lock(&mu_);
-    for (size_t l = 0; l < parts.size(); ++l) {
-      absl::Status s = AddChip(*sessions_[l], parts[l], world, &call);
-      if (!s.ok()) return s;
-    }
-  }
+  const absl::Status local = CheckLocalCall(parts, &call);
   if (!engine_) return absl::FailedPreconditionError("the node engine is not connected");
-  return engine::RunCollective(*engine_, call, engine::EngineOpSeq(0, first.sequence),
-                               options_.config.algorithm, absl::Now() + options_.config.timeout);
+  const absl::Time deadline = absl::Now() + options_.config.timeout;
+  if (options_.job.nodes() > 1 && options_.config.check_calls) {
+    // A node whose own ranks disagree still takes part, poisoned, so every node fails together.
+    if (!local.ok()) {
+      call.inputs.assign(local_size(), nullptr);
+      call.dtype = collectives::DataType::kUint8;
+    }
+    absl::Status agreed = engine::AgreeOnCall(*engine_, call, engine::AgreementOpSeq(0, first.sequence),
+                                              !local.ok(), deadline);
+    if (!agreed.ok() && !absl::IsFailedPrecondition(agreed)) *links_clean = false;
+    if (!local.ok()) return local;
+    if (!agreed.ok()) return agreed;
+  } else if (!local.ok()) {
+    // Without the agreement the other nodes may already be waiting on this one.
+    *links_clean = options_.job.nodes() == 1;
+    return local;
+  }
+  absl::Status status = engine::RunCollective(*engine_, call, engine::EngineOpSeq(0, first.sequence),
+                                              options_.config.algorithm, deadline);
+  if (!status.ok()) *links_clean = false;
+  return status;
 }
 
 absl::Status NodeJob::AddChip(const RankSession& session, const OpDescriptor& d, int world,

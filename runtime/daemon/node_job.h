@@ -61,8 +61,13 @@ class NodeJob {
   absl::Status ConnectNodes();
   // The store value under `key` (another node's transport address), or Cancelled once stopping.
   absl::StatusOr<std::string> AwaitNodeAddress(const std::string& key, absl::Time deadline);
-  // Runs the collective whose descriptors (one per local rank) all arrived.
-  absl::Status Execute(const std::vector<submission::OpDescriptor>& parts);
+  // Runs the collective whose descriptors (one per local rank) all arrived. `links_clean` stays
+  // true when the call failed before any data moved (the job can go on).
+  absl::Status Execute(const std::vector<submission::OpDescriptor>& parts, bool* links_clean);
+  // Checks that the local ranks made the same, valid call with buffers inside their arenas, and
+  // fills `call` with it.
+  absl::Status CheckLocalCall(const std::vector<submission::OpDescriptor>& parts,
+                              engine::CollectiveCall* call);
   // Adds local chip `session`'s buffers (checked against its arena) to `call`.
   absl::Status AddChip(const RankSession& session, const submission::OpDescriptor& d, int world,
                        engine::CollectiveCall* call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -10,6 +10,7 @@ constexpr int kSequenceShift = 24;
 constexpr uint64_t kSequenceMask = (uint64_t{1} << 24) - 1;
 constexpr int kCommIdShift = 48;
 constexpr uint64_t kPointToPointBit = uint64_t{1} << 63;
+constexpr uint64_t kAgreementBit = uint64_t{1} << 62;
 
 }  // namespace
 
@@ -17,6 +18,10 @@ uint64_t EngineOpSeq(uint32_t comm_id, uint64_t sequence) {
   // The engine shifts op_seq left by the executor's 24 bits itself.
   return (static_cast<uint64_t>(comm_id) << (kCommIdShift - kSequenceShift)) |
          (sequence & kSequenceMask);
+}
+
+uint64_t AgreementOpSeq(uint32_t comm_id, uint64_t sequence) {
+  return EngineOpSeq(comm_id, sequence) | (kAgreementBit >> kSequenceShift);
 }
 
 uint64_t PointToPointTag(uint32_t comm_id, uint64_t sequence) {

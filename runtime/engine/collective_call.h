@@ -17,13 +17,16 @@
 namespace ultracc::engine {
 
 // Message tags of one communicator on a transport its relatives may share (a split communicator
-// shares its parent's links): bit 63 marks point-to-point traffic, bits 48..62 hold the
-// communicator id, bits 24..47 the sequence number (wrapping: messages 2^24 operations apart
-// never coexist), bits 0..23 belong to the collective executor.
-inline constexpr int kCommIdBits = 15;
+// shares its parent's links): bit 63 marks point-to-point traffic, bit 62 the call agreement that
+// precedes a collective (call_agreement.h), bits 48..61 hold the communicator id, bits 24..47 the
+// sequence number (wrapping: messages 2^24 operations apart never coexist), bits 0..23 belong to
+// the collective executor.
+inline constexpr int kCommIdBits = 14;
 inline constexpr uint32_t kMaxCommId = (1u << kCommIdBits) - 1;
-// The op_seq a NodeEngine gets for collective `sequence` of communicator `comm_id`.
+// The op_seq a NodeEngine gets for collective `sequence` of communicator `comm_id`, and for the
+// agreement on that call.
 uint64_t EngineOpSeq(uint32_t comm_id, uint64_t sequence);
+uint64_t AgreementOpSeq(uint32_t comm_id, uint64_t sequence);
 // The tag of point-to-point message `sequence` of communicator `comm_id` (per direction and pair).
 uint64_t PointToPointTag(uint32_t comm_id, uint64_t sequence);
 
