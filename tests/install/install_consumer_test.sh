@@ -36,6 +36,16 @@ ldd "$work/allreduce_check" | grep -q "$prefix/lib/.*libultracc.so" ||
 (cd "$work" && "$prefix/bin/ultracc" launch --nodes 2 --chips-per-node 4 --timeout 400 -- \
   "$work/allreduce_check")
 
+echo "== the collective family through the installed library"
+# shellcheck disable=SC2086
+cc -O2 -Wall "$source_dir"/tests/programs/collectives_check/*.c $flags -lpthread -lm \
+  -o "$work/collectives_check"
+ULTRACC_TIMEOUT_MS=60000 "$work/collectives_check" --threads 3 --dtypes int32,float,bfloat16 \
+  --timeout 150
+(cd "$work" && ULTRACC_TIMEOUT_MS=60000 "$prefix/bin/ultracc" launch --nodes 2 \
+  --chips-per-node 2 --timeout 200 -- "$work/collectives_check" --dtypes int8,double,half \
+  --timeout 180)
+
 echo "== find_package consumer"
 cmake -S "$source_dir/tests/install/cmake_consumer" -B "$work/consumer" \
   -DCMAKE_PREFIX_PATH="$prefix" -DULTRACC_CHECK_PROGRAM="$program" >/dev/null
