@@ -11,7 +11,7 @@ add_executable(collectives_check
   programs/collectives_check/barrier.c programs/collectives_check/point_to_point.c
   programs/collectives_check/split.c programs/collectives_check/invalid.c
   programs/collectives_check/verify.c programs/collectives_check/reference.c
-  programs/collectives_check/elements.c)
+  programs/collectives_check/elements.c programs/collectives_check/ranges.c)
 target_link_libraries(collectives_check PRIVATE ultracc Threads::Threads m)
 
 set(ULTRACC_API_TEST_ENV ULTRACC_TIMEOUT_MS=60000)

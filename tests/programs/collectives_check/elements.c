@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "inputs.h"
+
 static const struct DtypeInfo kDtypes[NUM_DTYPES] = {
     {"int8", 1, 0, 1, 0, 0, 0, 0, 0, 0},
     {"uint8", 1, 0, 0, 0, 0, 0, 0, 0, 0},
@@ -84,41 +86,14 @@ double AsDouble(int dtype, uint64_t bits) {
   return negative ? -value : value;
 }
 
-/* splitmix64 */
-static uint64_t Mix(uint64_t x) {
-  x += UINT64_C(0x9e3779b97f4a7c15);
-  x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-  x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-  return x ^ (x >> 31);
-}
-
-/* +-(1 + fraction) * 2^exp in the dtype's layout, where `fraction` holds `frac_bits` bits. */
-static uint64_t EncodeFloat(int dtype, int negative, int exp, uint64_t fraction, int frac_bits) {
-  const struct DtypeInfo* t = &kDtypes[dtype];
-  const int bias = (1 << (t->exp_bits - 1)) - 1;
-  const uint64_t man = fraction << (t->man_bits - frac_bits);
-  return ((uint64_t)negative << (t->exp_bits + t->man_bits)) |
-         ((uint64_t)(exp + bias) << t->man_bits) | man;
-}
-
 uint64_t InputBits(int dtype, int op, int rank, size_t index, uint32_t salt) {
-  const struct DtypeInfo* t = &kDtypes[dtype];
-  const uint64_t h = Mix(Mix(((uint64_t)salt << 32) ^ (uint64_t)rank) ^ Mix((uint64_t)index));
-  if (!t->is_float) return op == ultraccProd ? (uint64_t)((int64_t)(h % 9) - 4) : h;
-  const int negative = (int)(h & 1);
-  if (op == ultraccProd) {
-    /* 0.75 = 1.5 * 2^-1, then 1, 1.25, 1.5, 1.75, 2 */
-    static const int kExp[6] = {-1, 0, 0, 0, 0, 1};
-    static const uint64_t kQuarters[6] = {2, 0, 1, 2, 3, 0};
-    const int pick = (int)((h >> 1) % 6);
-    return EncodeFloat(dtype, negative, kExp[pick], kQuarters[pick], 2);
-  }
-  const int exp = -2 + (int)((h >> 1) % 6);
-  int frac_bits = t->man_bits;
-  if (frac_bits > 40) frac_bits = 40;
-  if (frac_bits > 20 && t->size == 4) frac_bits = 20;
-  const uint64_t fraction = (h >> 8) & ((UINT64_C(1) << frac_bits) - 1);
-  return EncodeFloat(dtype, negative, exp, fraction, frac_bits);
+  const uint64_t key = InputKey(rank, salt);
+  const int prod = op == ultraccProd;
+  uint64_t bits = 0;
+#define INPUT_BITS(d) bits = InputAt(d, prod, key, index, NULL)
+  DISPATCH_DTYPE(dtype, INPUT_BITS)
+#undef INPUT_BITS
+  return bits;
 }
 
 void FormatBits(int dtype, uint64_t bits, char* out, size_t out_size) {

@@ -41,11 +41,7 @@ void StoreBits(int dtype, void* buf, size_t index, uint64_t bits);
 int64_t AsInt64(int dtype, uint64_t bits);
 double AsDouble(int dtype, uint64_t bits);
 
-/* Input of rank `rank` at `index` for a case numbered `salt`. Products get factors in
- * {0.75, ..., 2} (floats) or [-4, 4] (integers) so they neither overflow the narrow formats nor
- * vanish; everything else gets full-width random integers, or floats +-(1 + m) * 2^e with
- * e in [-2, 3] and at most 20 (float32) or 40 (float64) mantissa bits, so that the exact sum of up
- * to 8 ranks is a double and the error bound is the only tolerance. */
+/* Input of rank `rank` at `index` for a case numbered `salt`; see inputs.h. */
 uint64_t InputBits(int dtype, int op, int rank, size_t index, uint32_t salt);
 
 /* "123", "-4", "1.25" — for messages; `out` holds at least 40 bytes. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "ranges.h"
 #include "verify.h"
 
 /* The cases vary between a NULL and a created stream, between ultraccMemAlloc and malloc
@@ -29,9 +30,7 @@ static void AllReduceCase(struct Verify* v, int dtype, int op, size_t n, int in_
   ultraccResult_t r = ultraccAllReduce(send.p, out->p, n, (ultraccDataType_t)dtype,
                                        (ultraccRedOp_t)op, rs->comm, CaseStream(rs));
   if (ExpectSuccess(v, r, CaseStream(rs))) {
-    for (size_t i = 0; i < n; ++i) {
-      ExpectReduced(v, "recvbuff", i, LoadBits(dtype, out->p, i), dtype, op, i);
-    }
+    ExpectReducedRange(v, "recvbuff", out->p, dtype, op, 0, n);
     ExpectSentinel(v, "recvbuff", out, n, n + GUARD_ELEMENTS);
     if (!in_place) ExpectInput(v, "sendbuff", &send, op, 0, n);
   }
@@ -50,9 +49,7 @@ static void ReduceScatterCase(struct Verify* v, int dtype, int op, size_t n, int
   ultraccResult_t r = ultraccReduceScatter(send.p, out, n, (ultraccDataType_t)dtype,
                                            (ultraccRedOp_t)op, rs->comm, CaseStream(rs));
   if (ExpectSuccess(v, r, CaseStream(rs))) {
-    for (size_t i = 0; i < n; ++i) {
-      ExpectReduced(v, "recvbuff", i, LoadBits(dtype, out, i), dtype, op, mine + i);
-    }
+    ExpectReducedRange(v, "recvbuff", out, dtype, op, mine, n);
     if (in_place) {
       ExpectSentinel(v, "sendbuff", &send, world * n, world * n + GUARD_ELEMENTS);
     } else {
@@ -72,9 +69,8 @@ static void AllGatherCase(struct Verify* v, int dtype, size_t n, int in_place) {
   char* in = recv.p + mine * Dtype(dtype)->size;
   if (in_place) {
     /* This rank's block of recvbuff holds its input, numbered from 0 like any sendbuff. */
-    for (size_t i = 0; i < n; ++i) {
-      StoreBits(dtype, in, i, InputBits(dtype, ultraccSum, rs->rank, i, rs->salt));
-    }
+    struct Buffer block = {in, n, dtype, 0};
+    FillInput(&block, ultraccSum, rs->rank, 0, n, rs->salt);
   } else {
     AllocBuffer(&send, dtype, n, CaseArena(rs));
     FillInput(&send, ultraccSum, rs->rank, 0, n, rs->salt);
@@ -84,10 +80,7 @@ static void AllGatherCase(struct Verify* v, int dtype, size_t n, int in_place) {
       ultraccAllGather(in, recv.p, n, (ultraccDataType_t)dtype, rs->comm, CaseStream(rs));
   if (ExpectSuccess(v, r, CaseStream(rs))) {
     for (size_t src = 0; src < world; ++src) {
-      for (size_t i = 0; i < n; ++i) {
-        ExpectBits(v, "recvbuff", src * n + i, LoadBits(dtype, recv.p, src * n + i),
-                   InputBits(dtype, ultraccSum, (int)src, i, rs->salt), dtype);
-      }
+      ExpectInputs(v, "recvbuff", recv.p, dtype, src * n, ultraccSum, (int)src, 0, n);
     }
     ExpectSentinel(v, "recvbuff", &recv, world * n, world * n + GUARD_ELEMENTS);
     if (!in_place) ExpectInput(v, "sendbuff", &send, ultraccSum, 0, n);
@@ -107,11 +100,8 @@ static void AllToAllCase(struct Verify* v, int dtype, size_t n) {
       ultraccAllToAll(send.p, recv.p, n, (ultraccDataType_t)dtype, rs->comm, CaseStream(rs));
   if (ExpectSuccess(v, r, CaseStream(rs))) {
     for (size_t src = 0; src < world; ++src) {
-      for (size_t i = 0; i < n; ++i) {
-        ExpectBits(v, "recvbuff", src * n + i, LoadBits(dtype, recv.p, src * n + i),
-                   InputBits(dtype, ultraccSum, (int)src, (size_t)rs->rank * n + i, rs->salt),
-                   dtype);
-      }
+      ExpectInputs(v, "recvbuff", recv.p, dtype, src * n, ultraccSum, (int)src,
+                   (size_t)rs->rank * n, n);
     }
     ExpectSentinel(v, "recvbuff", &recv, world * n, world * n + GUARD_ELEMENTS);
     ExpectInput(v, "sendbuff", &send, ultraccSum, 0, world * n);
@@ -169,10 +159,8 @@ static void AllToAllvCase(struct Verify* v, int dtype, size_t base) {
     for (int j = 0; j < world; ++j) {
       ExpectSentinel(v, "recvbuff (gap)", &recv, gap_start, rd[j]);
       SendLayout(j, world, base, peer_counts, peer_displs);
-      for (size_t k = 0; k < rc[j]; ++k) {
-        ExpectBits(v, "recvbuff", rd[j] + k, LoadBits(dtype, recv.p, rd[j] + k),
-                   InputBits(dtype, ultraccSum, j, peer_displs[rs->rank] + k, rs->salt), dtype);
-      }
+      ExpectInputs(v, "recvbuff", recv.p, dtype, rd[j], ultraccSum, j, peer_displs[rs->rank],
+                   rc[j]);
       gap_start = rd[j] + rc[j];
     }
     ExpectSentinel(v, "recvbuff", &recv, gap_start, recv_extent + GUARD_ELEMENTS);
@@ -201,10 +189,7 @@ static void BroadcastCase(struct Verify* v, int dtype, size_t n, int in_place, i
   ultraccResult_t r =
       ultraccBroadcast(in, recv.p, n, (ultraccDataType_t)dtype, root, rs->comm, CaseStream(rs));
   if (ExpectSuccess(v, r, CaseStream(rs))) {
-    for (size_t i = 0; i < n; ++i) {
-      ExpectBits(v, "recvbuff", i, LoadBits(dtype, recv.p, i),
-                 InputBits(dtype, ultraccSum, root, i, rs->salt), dtype);
-    }
+    ExpectInputs(v, "recvbuff", recv.p, dtype, 0, ultraccSum, root, 0, n);
     ExpectSentinel(v, "recvbuff", &recv, n, n + GUARD_ELEMENTS);
     if (send.p != NULL) ExpectInput(v, "sendbuff", &send, ultraccSum, 0, n);
   }
@@ -229,9 +214,7 @@ static void ReduceCase(struct Verify* v, int dtype, int op, size_t n, int in_pla
                                     root, rs->comm, CaseStream(rs));
   if (ExpectSuccess(v, r, CaseStream(rs))) {
     if (is_root) {
-      for (size_t i = 0; i < n; ++i) {
-        ExpectReduced(v, "recvbuff", i, LoadBits(dtype, out, i), dtype, op, i);
-      }
+      ExpectReducedRange(v, "recvbuff", out, dtype, op, 0, n);
     } else if (recv.p != NULL) {
       ExpectSentinel(v, "recvbuff off the root", &recv, 0, n);
     }

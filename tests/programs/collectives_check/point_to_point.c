@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "ranges.h"
 #include "verify.h"
 
 #define GROUP_MESSAGES 64

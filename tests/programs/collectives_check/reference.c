@@ -34,11 +34,20 @@ static double Gamma(int dtype, const struct Shape* shape, int roundings) {
 }
 
 double SumErrorBound(int dtype, int op, const struct Shape* shape, double sum_of_magnitudes) {
-  const int r = Roundings(dtype, op, shape);
-  double bound =
-      Gamma(dtype, shape, r) * sum_of_magnitudes + r * Dtype(dtype)->smallest_subnormal / 2;
+  const struct Tolerance t = ReductionTolerance(dtype, op, shape);
+  double bound = t.relative * sum_of_magnitudes + t.absolute;
   if (op == ultraccAvg) bound /= shape->world;
   return bound;
+}
+
+struct Tolerance ReductionTolerance(int dtype, int op, const struct Shape* shape) {
+  struct Tolerance t = {0, 0};
+  if (op == ultraccSum || op == ultraccAvg || op == ultraccProd) {
+    const int r = op == ultraccProd ? ProductRoundings(dtype, shape) : Roundings(dtype, op, shape);
+    t.relative = Gamma(dtype, shape, r);
+    t.absolute = r * Dtype(dtype)->smallest_subnormal / 2;
+  }
+  return t;
 }
 
 static uint64_t TruncateBits(int dtype, uint64_t bits) {
@@ -108,8 +117,8 @@ int CheckReduced(int dtype, int op, const struct Shape* shape, const uint64_t* i
   if (op == ultraccSum || op == ultraccAvg) {
     tolerance = SumErrorBound(dtype, op, shape, magnitudes);
   } else if (op == ultraccProd) {
-    const int r = ProductRoundings(dtype, shape);
-    tolerance = Gamma(dtype, shape, r) * fabs(exact) + r * Dtype(dtype)->smallest_subnormal / 2;
+    const struct Tolerance t = ReductionTolerance(dtype, op, shape);
+    tolerance = t.relative * fabs(exact) + t.absolute;
   }
   /* The reference's own division for Avg rounds in double. */
   if (op == ultraccAvg) tolerance += ldexp(fabs(exact), -50);

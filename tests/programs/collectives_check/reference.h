@@ -26,4 +26,13 @@ int CheckReduced(int dtype, int op, const struct Shape* shape, const uint64_t* i
  * `sum_of_magnitudes`. */
 double SumErrorBound(int dtype, int op, const struct Shape* shape, double sum_of_magnitudes);
 
+/* The tolerance of a floating reduction with `op`: |computed - exact| <= relative * m + absolute,
+ * where m is the sum of the inputs' magnitudes (Sum, Avg) or |exact| (Prod); for Avg that bound is
+ * then divided by the rank count and |exact| * 2^-50 added for the reference's own division.
+ * Max and Min are exact (both 0). CheckReduced applies the same. */
+struct Tolerance {
+  double relative, absolute;
+};
+struct Tolerance ReductionTolerance(int dtype, int op, const struct Shape* shape);
+
 #endif /* COLLECTIVES_CHECK_REFERENCE_H_ */

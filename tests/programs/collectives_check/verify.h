@@ -25,8 +25,6 @@ struct Buffer {
  * out, as nothing else can be checked then. */
 void AllocBuffer(struct Buffer* b, int dtype, size_t elems, int arena);
 void FreeBuffer(struct Buffer* b);
-/* Writes InputBits(dtype, op, rank, first + i, salt) to elements [first, first + n). */
-void FillInput(struct Buffer* b, int op, int rank, size_t first, size_t n, uint32_t salt);
 
 /* The mismatches of one case: the first few are printed, all are counted. */
 struct Verify {
@@ -35,6 +33,8 @@ struct Verify {
   size_t wrong;
 };
 
+/* Counts a wrong element (or call); prints the first few of a case. */
+void Mismatch(struct Verify* v, const char* format, ...) __attribute__((format(printf, 2, 3)));
 void ExpectBits(struct Verify* v, const char* name, size_t index, uint64_t got, uint64_t want,
                 int dtype);
 /* Elements [from, to) of `b` still hold the sentinel. */
