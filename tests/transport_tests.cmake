@@ -1,3 +1,5 @@
 # Tests of transport/.
 ultracc_add_test(tcp_transport_test SOURCES tcp_transport_test.cc LIBS ultracc_transport_tcp
                  TIMEOUT 120)
+ultracc_add_test(subset_transport_test SOURCES subset_transport_test.cc
+                 LIBS ultracc_transport_subset ultracc_transport_inproc TIMEOUT 60)
