@@ -35,3 +35,6 @@ ultracc_add_test(embedded_test SOURCES embedded_test.cc LIBS ultracc_test_proces
 target_compile_definitions(embedded_test PRIVATE
   ULTRACC_ALLREDUCE_CHECK="$<TARGET_FILE:allreduce_check>")
 add_dependencies(embedded_test allreduce_check)
+
+ultracc_add_test(point_to_point_router_test SOURCES point_to_point_router_test.cc
+                 LIBS ultracc_daemon ultracc_transport_inproc TIMEOUT 60)
