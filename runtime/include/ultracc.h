@@ -149,8 +149,11 @@ ULTRACC_EXPORT ultraccResult_t ultraccMemFree(void* ptr);
 
 /*
  * Collectives. Every rank of `comm` calls the same collectives in the same order with matching
- * arguments (counts, dtype, op, root); ranks that disagree get ultraccInvalidUsage naming both
- * calls instead of a hang. Counts are in elements of `datatype`. A NULL stream makes the call
+ * arguments (counts, dtype, op, root). Before data moves, the ranks check that they agree (one
+ * small all-reduce; ULTRACC_CHECK_CALLS=0 skips it): ranks that disagree all get
+ * ultraccInvalidUsage (ultraccInvalidArgument between ranks of one node) naming the argument and
+ * the values, instead of a hang, and the communicator stays usable. Without the check, a
+ * disagreement fails as a transfer error or at ULTRACC_TIMEOUT_MS. Counts are in elements of `datatype`. A NULL stream makes the call
  * blocking; otherwise it is queued on the stream and returns at once.
  *
  * Numerics: integer Sum/Prod wrap around; Avg sums, then divides once by the number of ranks
