@@ -153,8 +153,9 @@ ULTRACC_EXPORT ultraccResult_t ultraccMemFree(void* ptr);
  * small all-reduce; ULTRACC_CHECK_CALLS=0 skips it): ranks that disagree all get
  * ultraccInvalidUsage (ultraccInvalidArgument between ranks of one node) naming the argument and
  * the values, instead of a hang, and the communicator stays usable. Without the check, a
- * disagreement fails as a transfer error or at ULTRACC_TIMEOUT_MS. Counts are in elements of `datatype`. A NULL stream makes the call
- * blocking; otherwise it is queued on the stream and returns at once.
+ * disagreement fails as a transfer error or at ULTRACC_TIMEOUT_MS. Counts are in elements of
+ * `datatype`. A NULL stream makes the call blocking; otherwise it is queued on the stream and
+ * returns at once.
  *
  * Numerics: integer Sum/Prod wrap around; Avg sums, then divides once by the number of ranks
  * (integers: truncating division, as NCCL). float16, bfloat16 and both float8 types are widened
