@@ -8,31 +8,17 @@
 #include "absl/time/clock.h"
 #include "collectives/datatype.h"
 #include "rank.pb.h"
-#include "runtime/engine/call_agreement.h"
 #include "runtime/engine/collective_call.h"
 #include "runtime/submission/operation.h"
 #include "runtime/log.h"
 #include "transport/tcp/tcp_transport.h"
 
 namespace ultracc::daemon {
-namespace {
 
 using submission::OpCompletion;
 using submission::OpDescriptor;
 using submission::OpKind;
-
-// Short waits let the threads notice shutdown and vanished ranks promptly.
-constexpr absl::Duration kPollSlice = absl::Milliseconds(200);
-
-std::string DescribeOp(const OpDescriptor& d) {
-  return absl::StrCat(submission::OpKindName(d.kind), " #", d.sequence, " (count ", d.count,
-                      ", dtype ",
-                      collectives::DataTypeName(static_cast<collectives::DataType>(d.dtype)),
-                      ", op ", collectives::RedOpName(static_cast<collectives::RedOp>(d.op)),
-                      ", root/peer ", d.root_or_peer, ")");
-}
-
-}  // namespace
+using submission::DescribeDescriptor;
 
 NodeJob::NodeJob(NodeJobOptions options) : options_(std::move(options)) {}
 
@@ -282,179 +268,6 @@ absl::Status NodeJob::ConnectNodes() {
   return absl::OkStatus();
 }
 
-void NodeJob::EngineLoop() {
-  if (absl::Status s = ConnectNodes(); !s.ok()) {
-    Fail(absl::UnavailableError(absl::StrCat("node ", options_.node_rank,
-                                             " could not connect to the other nodes: ",
-                                             s.message())));
-  }
-  uint64_t next = 1;
-  while (true) {
-    std::vector<OpDescriptor> parts;
-    absl::Status failure;
-    std::vector<std::pair<OpDescriptor, std::vector<int>>> orphans;
-    {
-      absl::MutexLock lock(&mu_);
-      auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        if (stopping_ || !error_.ok()) return true;
-        auto it = pending_.find(next);
-        if (it == pending_.end()) return false;
-        for (const auto& p : it->second) {
-          if (!p) return false;
-        }
-        return true;
-      };
-      mu_.AwaitWithTimeout(absl::Condition(&ready), kPollSlice);
-      if (stopping_) return;
-      failure = error_;
-      if (failure.ok() && !ready()) continue;
-      if (!failure.ok()) {
-        for (auto& [seq, slots] : pending_) {
-          for (int l = 0; l < local_size(); ++l) {
-            if (slots[l]) orphans.emplace_back(*slots[l], std::vector<int>{l});
-          }
-        }
-        pending_.clear();
-      } else {
-        for (auto& p : pending_[next]) parts.push_back(*p);
-        pending_.erase(next);
-      }
-    }
-    if (!failure.ok()) {
-      // Answer every submission that arrived, so no rank waits for a job that cannot go on.
-      for (const auto& [d, arrived] : orphans) Complete(d, arrived, failure);
-      continue;
-    }
-    bool links_clean = true;
-    absl::Status status = Execute(parts, &links_clean);
-    std::vector<int> all(local_size());
-    for (int l = 0; l < local_size(); ++l) all[l] = l;
-    Complete(parts[0], all, status);
-    // A failure after data started moving ends the job's collectives: the nodes are at different
-    // points of the schedule and the links in an unknown state. Calls the nodes found to disagree
-    // before anything moved fail alone.
-    if (!status.ok() && !links_clean) Fail(status);
-    ++next;
-  }
-}
-
-absl::Status NodeJob::CheckLocalCall(const std::vector<OpDescriptor>& parts,
-                                     engine::CollectiveCall* call) {
-  const OpDescriptor& first = parts[0];
-  const bool reduction = submission::IsReduction(first.kind);
-  for (size_t l = 1; l < parts.size(); ++l) {
-    const OpDescriptor& d = parts[l];
-    if (d.kind != first.kind || d.count != first.count || d.dtype != first.dtype ||
-        (reduction && d.op != first.op) || d.root_or_peer != first.root_or_peer) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "ranks disagree: rank ", first_rank(), " called ", DescribeOp(first), ", rank ",
-          first_rank() + l, " called ", DescribeOp(d)));
-    }
-  }
-  if (submission::IsPointToPoint(first.kind) || first.kind == OpKind::kFinalize ||
-      first.kind < OpKind::kAllReduce || first.kind > OpKind::kRecv) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("operation kind ", static_cast<uint32_t>(first.kind),
-                     " is not a collective the node engine runs"));
-  }
-  if (!collectives::IsValidDataType(first.dtype) ||
-      (reduction && !collectives::IsValidRedOp(first.op))) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid dtype ", first.dtype, " or op ", first.op));
-  }
-  call->dtype = static_cast<collectives::DataType>(first.dtype);
-  call->op = reduction ? static_cast<collectives::RedOp>(first.op) : collectives::RedOp::kSum;
-  const int world = options_.job.nodes() * local_size();
-  absl::MutexLock lock(&mu_);
-  for (size_t l = 0; l < parts.size(); ++l) {
-    if (absl::Status s = AddChip(*sessions_[l], parts[l], world, call); !s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status NodeJob::Execute(const std::vector<OpDescriptor>& parts, bool* links_clean) {
-  *links_clean = true;
-  const OpDescriptor& first = parts[0];
-  engine::CollectiveCall call;
-  call.kind = first.kind;
-  call.count = first.count;
-  call.root = first.root_or_peer;
-  const absl::Status local = CheckLocalCall(parts, &call);
-  if (!engine_) return absl::FailedPreconditionError("the node engine is not connected");
-  const absl::Time deadline = absl::Now() + options_.config.timeout;
-  if (options_.job.nodes() > 1 && options_.config.check_calls) {
-    // A node whose own ranks disagree still takes part, poisoned, so every node fails together.
-    if (!local.ok()) {
-      call.inputs.assign(local_size(), nullptr);
-      call.dtype = collectives::DataType::kUint8;
-    }
-    absl::Status agreed = engine::AgreeOnCall(*engine_, call, engine::AgreementOpSeq(0, first.sequence),
-                                              !local.ok(), deadline);
-    if (!agreed.ok() && !absl::IsFailedPrecondition(agreed)) *links_clean = false;
-    if (!local.ok()) return local;
-    if (!agreed.ok()) return agreed;
-  } else if (!local.ok()) {
-    // Without the agreement the other nodes may already be waiting on this one.
-    *links_clean = options_.job.nodes() == 1;
-    return local;
-  }
-  absl::Status status = engine::RunCollective(*engine_, call, engine::EngineOpSeq(0, first.sequence),
-                                              options_.config.algorithm, deadline);
-  if (!status.ok()) *links_clean = false;
-  return status;
-}
-
-absl::Status NodeJob::AddChip(const RankSession& session, const OpDescriptor& d, int world,
-                              engine::CollectiveCall* call) {
-  submission::Operation op;
-  op.kind = d.kind;
-  op.count = d.count;
-  op.dtype = call->dtype;
-  op.op = call->op;
-  op.root_or_peer = d.root_or_peer;
-  if (d.kind == OpKind::kAllToAllv) {
-    const size_t n = static_cast<size_t>(world);
-    auto aux = session.ArenaRange(d.aux_offset, 4 * n * sizeof(uint64_t), "all-to-allv counts");
-    if (!aux.ok()) return aux.status();
-    const uint64_t* arrays = reinterpret_cast<const uint64_t*>(*aux);
-    op.send_counts.assign(arrays, arrays + n);
-    op.send_displs.assign(arrays + n, arrays + 2 * n);
-    op.recv_counts.assign(arrays + 2 * n, arrays + 3 * n);
-    op.recv_displs.assign(arrays + 3 * n, arrays + 4 * n);
-    // The engine reads the arrays in the arena; uint64_t and size_t agree on this platform.
-    static_assert(sizeof(size_t) == sizeof(uint64_t));
-    call->send_counts.push_back(reinterpret_cast<const size_t*>(arrays));
-    call->send_displs.push_back(reinterpret_cast<const size_t*>(arrays + n));
-    call->recv_counts.push_back(reinterpret_cast<const size_t*>(arrays + 2 * n));
-    call->recv_displs.push_back(reinterpret_cast<const size_t*>(arrays + 3 * n));
-  }
-  // The rank checked its call before submitting it, but the daemon trusts no offset it did not
-  // check itself: every range must lie inside that rank's arena.
-  op.send = op.recv = nullptr;
-  const submission::Extents extents = submission::BufferExtents(op, session.rank, world);
-  const size_t element = collectives::DataTypeSize(call->dtype);
-  const size_t arena_elements = session.arena.size() / element;
-  if (extents.send > arena_elements || extents.recv > arena_elements) {
-    return absl::InvalidArgumentError(absl::StrCat("rank ", session.rank, ": ", DescribeOp(d),
-                                                   " spans more than its arena"));
-  }
-  const void* input = nullptr;
-  void* output = nullptr;
-  if (d.send_offset != submission::kNoBuffer) {
-    auto in = session.ArenaRange(d.send_offset, extents.send * element, "send buffer");
-    if (!in.ok()) return in.status();
-    input = *in;
-  }
-  if (d.recv_offset != submission::kNoBuffer) {
-    auto out = session.ArenaRange(d.recv_offset, extents.recv * element, "recv buffer");
-    if (!out.ok()) return out.status();
-    output = *out;
-  }
-  call->inputs.push_back(input);
-  call->outputs.push_back(output);
-  return absl::OkStatus();
-}
-
 void NodeJob::Complete(const OpDescriptor& d, const std::vector<int>& local_ranks,
                        const absl::Status& status) {
   OpCompletion c{};
@@ -470,7 +283,7 @@ void NodeJob::Complete(const OpDescriptor& d, const std::vector<int>& local_rank
     // The rank consumes completions as it waits; a full ring means it is gone or stuck.
     if (!s->rings.completions.TryPush(c)) {
       LogWarning(absl::StrCat("rank ", s->rank, " does not take its completions; dropped ",
-                              DescribeOp(d)));
+                              DescribeDescriptor(d)));
     }
   }
 }
@@ -480,16 +293,16 @@ void NodeJob::SubmitPointToPoint(RankSession* session, const OpDescriptor& d) {
   auto refuse = [&](absl::Status status) { Complete(d, {session->local_rank}, status); };
   if (!collectives::IsValidDataType(d.dtype)) {
     return refuse(absl::InvalidArgumentError(
-        absl::StrCat("rank ", session->rank, ": ", DescribeOp(d), ": invalid dtype")));
+        absl::StrCat("rank ", session->rank, ": ", DescribeDescriptor(d), ": invalid dtype")));
   }
   if (d.root_or_peer < 0 || d.root_or_peer >= world) {
     return refuse(absl::InvalidArgumentError(absl::StrCat(
-        "rank ", session->rank, ": ", DescribeOp(d), ": peer outside [0, ", world, ")")));
+        "rank ", session->rank, ": ", DescribeDescriptor(d), ": peer outside [0, ", world, ")")));
   }
   const size_t element = collectives::DataTypeSize(static_cast<collectives::DataType>(d.dtype));
   if (d.count > session->arena.size() / element) {
     return refuse(absl::InvalidArgumentError(absl::StrCat(
-        "rank ", session->rank, ": ", DescribeOp(d), " spans more than its arena")));
+        "rank ", session->rank, ": ", DescribeDescriptor(d), " spans more than its arena")));
   }
   const size_t bytes = d.count * element;
   const uint64_t offset = d.kind == OpKind::kSend ? d.send_offset : d.recv_offset;

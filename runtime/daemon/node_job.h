@@ -50,6 +50,9 @@ class NodeJob {
   absl::Status error() const;
 
  private:
+  // Short waits let the threads notice shutdown and vanished ranks promptly.
+  static constexpr absl::Duration kPollSlice = absl::Milliseconds(200);
+
   explicit NodeJob(NodeJobOptions options);
   int local_size() const { return options_.job.chips_per_node(); }
   int first_rank() const { return options_.node_rank * local_size(); }

@@ -183,4 +183,11 @@ std::string Describe(const Operation& op) {
   return absl::StrCat(text, ")");
 }
 
+std::string DescribeDescriptor(const OpDescriptor& d) {
+  return absl::StrCat(OpKindName(d.kind), " #", d.sequence, " (count ", d.count, ", dtype ",
+                      collectives::DataTypeName(static_cast<collectives::DataType>(d.dtype)),
+                      ", op ", collectives::RedOpName(static_cast<collectives::RedOp>(d.op)),
+                      ", root/peer ", d.root_or_peer, ")");
+}
+
 }  // namespace ultracc::submission

@@ -54,5 +54,7 @@ absl::Status Validate(const Operation& op, int rank, int world);
 
 // E.g. "all-reduce #12 (count 1000, float, sum)", for messages about ranks that disagree.
 std::string Describe(const Operation& op);
+// The same for a submitted descriptor (whose fields the daemon has not checked yet).
+std::string DescribeDescriptor(const OpDescriptor& d);
 
 }  // namespace ultracc::submission
