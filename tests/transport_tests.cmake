@@ -3,3 +3,5 @@ ultracc_add_test(tcp_transport_test SOURCES tcp_transport_test.cc LIBS ultracc_t
                  TIMEOUT 120)
 ultracc_add_test(subset_transport_test SOURCES subset_transport_test.cc
                  LIBS ultracc_transport_subset ultracc_transport_inproc TIMEOUT 60)
+ultracc_add_test(ofi_transport_test SOURCES ofi_transport_test.cc LIBS ultracc_transport_ofi
+                 TIMEOUT 300)
