@@ -11,7 +11,8 @@ add_executable(collectives_check
   programs/collectives_check/barrier.c programs/collectives_check/point_to_point.c
   programs/collectives_check/split.c programs/collectives_check/invalid.c
   programs/collectives_check/verify.c programs/collectives_check/reference.c
-  programs/collectives_check/elements.c programs/collectives_check/ranges.c)
+  programs/collectives_check/elements.c programs/collectives_check/ranges.c
+  programs/collectives_check/shared_expected.c)
 target_link_libraries(collectives_check PRIVATE ultracc Threads::Threads m)
 
 set(ULTRACC_API_TEST_ENV ULTRACC_TIMEOUT_MS=60000)
@@ -83,13 +84,41 @@ endforeach()
 ultracc_api_test(ApiEmbedded.w3.mismatched_counts TIMEOUT 120
                  ARGS --threads 3 --collectives mismatch)
 
-# ULTRACC_ALGO forcing each algorithm, on the collectives it implements (the others fall back to
-# the default rule, which the matrix above covers), over a non-power-of-two world.
+# ULTRACC_ALGO forcing each algorithm on the collectives it implements (AlgorithmApplies in
+# collectives/algorithm.h; the others fall back to the default rule, which the matrix above runs).
+# Counts 0, 1, 7 and 1000 at every world size, 2^20 + 3 at world 5 where forcing changes what
+# runs: at that size the default rule already picks ring (all-reduce, reduce-scatter, all-gather),
+# pairwise (all-to-all, all-to-allv) and tree (broadcast, reduce), which ApiLarge covers.
+set(ULTRACC_ALGO_ring allreduce,reducescatter,allgather)
+set(ULTRACC_ALGO_rhd allreduce,reducescatter,allgather)
+set(ULTRACC_ALGO_tree allreduce,broadcast,reduce)
+set(ULTRACC_ALGO_pairwise alltoall,alltoallv)
+set(ULTRACC_ALGO_bruck alltoall)
+set(ULTRACC_ALGO_direct allreduce,reducescatter,allgather,alltoall,alltoallv,broadcast)
 foreach(algo ring rhd tree pairwise bruck direct)
-  ultracc_api_test(ApiAlgorithm.${algo} TIMEOUT 240 ENV ULTRACC_ALGO=${algo}
-                   ARGS --threads 5 --dtypes int32,uint64,float,half,f8e5m2
-                        --counts 0,1,7,1000,70001)
+  foreach(world 1 2 3 4 5 8)
+    ultracc_api_test(ApiAlgorithm.${algo}.w${world} TIMEOUT 240 ENV ULTRACC_ALGO=${algo}
+                     ARGS --threads ${world} --collectives ${ULTRACC_ALGO_${algo}})
+  endforeach()
 endforeach()
+set(ULTRACC_ALGO_LARGE_rhd allreduce allgather)
+set(ULTRACC_ALGO_LARGE_tree allreduce)
+set(ULTRACC_ALGO_LARGE_bruck alltoall)
+set(ULTRACC_ALGO_LARGE_direct allreduce allgather,alltoall,alltoallv,broadcast)
+foreach(algo rhd tree bruck direct)
+  foreach(collectives ${ULTRACC_ALGO_LARGE_${algo}})
+    string(REPLACE "," "_" name ${collectives})
+    ultracc_api_test(ApiAlgorithm.${algo}.w5.large.${name} TIMEOUT 240 ENV ULTRACC_ALGO=${algo}
+                     ARGS --threads 5 --counts 1048579 --collectives ${collectives})
+  endforeach()
+endforeach()
+# Reduce-scatter at 2^20 + 3 is forced for rhd only (direct's is left out for the suite's budget).
+ultracc_api_test(ApiAlgorithm.rhd.w5.large.reducescatter_int TIMEOUT 240 ENV ULTRACC_ALGO=rhd
+                 ARGS --threads 5 --counts 1048579 --collectives reducescatter
+                      --dtypes ${ULTRACC_INT_DTYPES})
+ultracc_api_test(ApiAlgorithm.rhd.w5.large.reducescatter_float TIMEOUT 240 ENV ULTRACC_ALGO=rhd
+                 ARGS --threads 5 --counts 1048579 --collectives reducescatter
+                      --dtypes ${ULTRACC_FLOAT_DTYPES})
 
 # Daemon mode: jobs under `ultracc launch`, nodes x chips per node, every kind of case.
 foreach(shape 1x1 1x2 2x1 3x1 1x3 2x2 2x4)

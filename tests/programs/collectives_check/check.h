@@ -59,6 +59,9 @@ struct RankState {
   struct Tally* tally;
   const char* label;     /* "world", "child", ... */
   atomic_long* arrivals; /* ranks that entered barriers, shared by the threads; or NULL */
+  /* Expected outputs computed together by the thread-ranks of `comm`, or NULL: each rank then
+   * computes what it checks. Only the whole world of embedded mode shares. */
+  struct SharedExpected* shared;
   uint32_t salt;
 };
 

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "shared_expected.h"
 
 const char* const kCollectiveNames[kNumCollectives] = {
     "allreduce", "reducescatter", "allgather", "alltoall", "alltoallv", "broadcast",
@@ -147,7 +148,8 @@ static void RunAll(struct RankState* rs) {
 }
 
 /* Runs every selected case as one rank of `comm`, then releases it; returns the failures. */
-static long RunRank(ultraccComm_t comm, const struct Options* o, int chips, atomic_long* arrivals) {
+static long RunRank(ultraccComm_t comm, const struct Options* o, int chips, atomic_long* arrivals,
+                    struct SharedExpected* shared) {
   struct Tally tally = {0, 0, 0};
   struct RankState rs;
   memset(&rs, 0, sizeof(rs));
@@ -156,6 +158,7 @@ static long RunRank(ultraccComm_t comm, const struct Options* o, int chips, atom
   rs.tally = &tally;
   rs.label = "world";
   rs.arrivals = arrivals;
+  rs.shared = shared;
   ultraccCommUserRank(comm, &rs.rank);
   ultraccCommCount(comm, &rs.shape.world);
   rs.shape.chips = chips;
@@ -185,6 +188,7 @@ struct ThreadArgs {
   ultraccUniqueId id;
   int rank;
   atomic_long* arrivals;
+  struct SharedExpected* shared;
   long failures;
 };
 
@@ -198,7 +202,7 @@ static void* RankThread(void* p) {
     t->failures = 1;
     return NULL;
   }
-  t->failures = RunRank(comm, t->opt, 1, t->arrivals);
+  t->failures = RunRank(comm, t->opt, 1, t->arrivals, t->shared);
   return NULL;
 }
 
@@ -218,10 +222,19 @@ int main(int argc, char** argv) {
       return 1;
     }
     static atomic_long arrivals;
+    size_t max_count = o.large ? o.large_count : 0;
+    for (int k = 0; k < o.num_counts; ++k) {
+      if (o.counts[k] > max_count) max_count = o.counts[k];
+    }
+    struct SharedExpected* shared = NULL;
+    if (o.threads > 1 && (shared = SharedExpectedCreate(o.threads, max_count)) == NULL) {
+      printf("FAIL: no memory for the expected outputs of %zu elements\n", max_count);
+      return 1;
+    }
     struct ThreadArgs* args = calloc((size_t)o.threads, sizeof(*args));
     pthread_t* threads = calloc((size_t)o.threads, sizeof(*threads));
     for (int r = 0; r < o.threads; ++r) {
-      args[r] = (struct ThreadArgs){&o, id, r, &arrivals, 0};
+      args[r] = (struct ThreadArgs){&o, id, r, &arrivals, shared, 0};
       if (pthread_create(&threads[r], NULL, RankThread, &args[r]) != 0) {
         printf("FAIL: pthread_create failed\n");
         return 1;
@@ -233,6 +246,7 @@ int main(int argc, char** argv) {
     }
     free(threads);
     free(args);
+    SharedExpectedDestroy(shared);
   } else {
     ultraccComm_t comm = NULL;
     ultraccResult_t r = ultraccCommInitFromEnv(&comm);
@@ -244,7 +258,7 @@ int main(int argc, char** argv) {
     /* The launcher's ranks per node: the error bound depends on the node layout. */
     const char* local_size = getenv("ULTRACC_LOCAL_SIZE");
     const int chips = local_size != NULL && atoi(local_size) > 0 ? atoi(local_size) : 1;
-    failures = RunRank(comm, &o, chips, NULL);
+    failures = RunRank(comm, &o, chips, NULL, NULL);
   }
   return failures == 0 ? 0 : 1;
 }

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "ranges.h"
+#include "shared_expected.h"
 #include "verify.h"
 
 /* The cases vary between a NULL and a created stream, between ultraccMemAlloc and malloc
@@ -29,8 +30,9 @@ static void AllReduceCase(struct Verify* v, int dtype, int op, size_t n, int in_
   struct Buffer* out = in_place ? &send : &recv;
   ultraccResult_t r = ultraccAllReduce(send.p, out->p, n, (ultraccDataType_t)dtype,
                                        (ultraccRedOp_t)op, rs->comm, CaseStream(rs));
-  if (ExpectSuccess(v, r, CaseStream(rs))) {
-    ExpectReducedRange(v, "recvbuff", out->p, dtype, op, 0, n);
+  const int ok = ExpectSuccess(v, r, CaseStream(rs));
+  ExpectReducedEverywhere(v, ok, "recvbuff", out->p, dtype, op, n);
+  if (ok) {
     ExpectSentinel(v, "recvbuff", out, n, n + GUARD_ELEMENTS);
     if (!in_place) ExpectInput(v, "sendbuff", &send, op, 0, n);
   }
@@ -78,10 +80,9 @@ static void AllGatherCase(struct Verify* v, int dtype, size_t n, int in_place) {
   }
   ultraccResult_t r =
       ultraccAllGather(in, recv.p, n, (ultraccDataType_t)dtype, rs->comm, CaseStream(rs));
-  if (ExpectSuccess(v, r, CaseStream(rs))) {
-    for (size_t src = 0; src < world; ++src) {
-      ExpectInputs(v, "recvbuff", recv.p, dtype, src * n, ultraccSum, (int)src, 0, n);
-    }
+  const int ok = ExpectSuccess(v, r, CaseStream(rs));
+  ExpectGathered(v, ok, "recvbuff", recv.p, dtype, 0, (int)world, n);
+  if (ok) {
     ExpectSentinel(v, "recvbuff", &recv, world * n, world * n + GUARD_ELEMENTS);
     if (!in_place) ExpectInput(v, "sendbuff", &send, ultraccSum, 0, n);
   }
@@ -188,8 +189,9 @@ static void BroadcastCase(struct Verify* v, int dtype, size_t n, int in_place, i
   }
   ultraccResult_t r =
       ultraccBroadcast(in, recv.p, n, (ultraccDataType_t)dtype, root, rs->comm, CaseStream(rs));
-  if (ExpectSuccess(v, r, CaseStream(rs))) {
-    ExpectInputs(v, "recvbuff", recv.p, dtype, 0, ultraccSum, root, 0, n);
+  const int ok = ExpectSuccess(v, r, CaseStream(rs));
+  ExpectGathered(v, ok, "recvbuff", recv.p, dtype, root, 1, n);
+  if (ok) {
     ExpectSentinel(v, "recvbuff", &recv, n, n + GUARD_ELEMENTS);
     if (send.p != NULL) ExpectInput(v, "sendbuff", &send, ultraccSum, 0, n);
   }
@@ -212,12 +214,10 @@ static void ReduceCase(struct Verify* v, int dtype, int op, size_t n, int in_pla
   }
   ultraccResult_t r = ultraccReduce(send.p, out, n, (ultraccDataType_t)dtype, (ultraccRedOp_t)op,
                                     root, rs->comm, CaseStream(rs));
-  if (ExpectSuccess(v, r, CaseStream(rs))) {
-    if (is_root) {
-      ExpectReducedRange(v, "recvbuff", out, dtype, op, 0, n);
-    } else if (recv.p != NULL) {
-      ExpectSentinel(v, "recvbuff off the root", &recv, 0, n);
-    }
+  const int ok = ExpectSuccess(v, r, CaseStream(rs));
+  ExpectReducedEverywhere(v, ok && is_root, "recvbuff", out, dtype, op, n);
+  if (ok) {
+    if (!is_root && recv.p != NULL) ExpectSentinel(v, "recvbuff off the root", &recv, 0, n);
     if (!in_place || !is_root) ExpectInput(v, "sendbuff", &send, op, 0, n);
     if (recv.p != NULL) ExpectSentinel(v, "recvbuff", &recv, n, n + GUARD_ELEMENTS);
     ExpectSentinel(v, "sendbuff", &send, n, n + GUARD_ELEMENTS);

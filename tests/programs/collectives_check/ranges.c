@@ -105,51 +105,67 @@ struct ReducedRange {
   size_t source_first;
 };
 
+/* The exact integer reduction with `op` of every rank's input at `index`, in the element type. */
+ALWAYS_INLINE uint64_t ReducedBitsAt(int d, int op, const struct ReducedRange *c, size_t index) {
+  const int prod = op == ultraccProd, world = c->world;
+  uint64_t acc = Widen(d, InputAt(d, prod, c->keys[0], index, NULL));
+  for (int r = 1; r < world; ++r) {
+    const uint64_t x = Widen(d, InputAt(d, prod, c->keys[r], index, NULL));
+    if (op == ultraccSum || op == ultraccAvg) acc += x;
+    if (op == ultraccProd) acc *= x;
+    if (op == ultraccMax && (KIsSigned(d) ? (int64_t)x > (int64_t)acc : x > acc)) acc = x;
+    if (op == ultraccMin && (KIsSigned(d) ? (int64_t)x < (int64_t)acc : x < acc)) acc = x;
+  }
+  if (op == ultraccAvg) {
+    /* The wrapped sum in the element type, then a truncating division. */
+    const uint64_t sum = Widen(d, acc);
+    acc = KIsSigned(d) ? (uint64_t)((int64_t)sum / world) : (sum & WidthMask(d)) / world;
+  }
+  return acc & WidthMask(d);
+}
+
+/* The exact floating reduction at `index` and the tolerance around it. */
+ALWAYS_INLINE struct Interval ReducedIntervalAt(int d, int op, const struct ReducedRange *c,
+                                                size_t index) {
+  const int prod = op == ultraccProd, world = c->world;
+  double exact, magnitudes;
+  InputAt(d, prod, c->keys[0], index, &exact);
+  magnitudes = fabs(exact);
+  for (int r = 1; r < world; ++r) {
+    double x;
+    InputAt(d, prod, c->keys[r], index, &x);
+    magnitudes += fabs(x);
+    if (op == ultraccSum || op == ultraccAvg) exact += x; /* exact: see inputs.h */
+    if (op == ultraccProd) exact *= x;
+    if (op == ultraccMax) exact = x > exact ? x : exact;
+    if (op == ultraccMin) exact = x < exact ? x : exact;
+  }
+  double tolerance = 0;
+  if (op == ultraccSum || op == ultraccAvg) {
+    tolerance = c->tolerance.relative * magnitudes + c->tolerance.absolute;
+  }
+  if (op == ultraccAvg) {
+    exact /= world;
+    tolerance = tolerance / world + fabs(exact) * 0x1p-50;
+  }
+  if (op == ultraccProd) tolerance = c->tolerance.relative * fabs(exact) + c->tolerance.absolute;
+  return (struct Interval){exact, tolerance};
+}
+
+ALWAYS_INLINE int Within(int d, uint64_t got, struct Interval want) {
+  return fabs(ValueOf(d, got) - want.exact) <= want.tolerance; /* NaN is never within */
+}
+
 ALWAYS_INLINE size_t FirstWrongReduced(int d, int op, const struct ReducedRange *c, size_t from,
                                        size_t n) {
-  const int prod = op == ultraccProd, world = c->world;
   for (size_t k = from; k < n; ++k) {
     const size_t index = c->source_first + k;
     const uint64_t got = LoadAt(d, c->out, k);
     if (!KIsFloat(d)) {
-      uint64_t acc = Widen(d, InputAt(d, prod, c->keys[0], index, NULL));
-      for (int r = 1; r < world; ++r) {
-        const uint64_t x = Widen(d, InputAt(d, prod, c->keys[r], index, NULL));
-        if (op == ultraccSum || op == ultraccAvg) acc += x;
-        if (op == ultraccProd) acc *= x;
-        if (op == ultraccMax && (KIsSigned(d) ? (int64_t)x > (int64_t)acc : x > acc)) acc = x;
-        if (op == ultraccMin && (KIsSigned(d) ? (int64_t)x < (int64_t)acc : x < acc)) acc = x;
-      }
-      if (op == ultraccAvg) {
-        /* The wrapped sum in the element type, then a truncating division. */
-        const uint64_t sum = Widen(d, acc);
-        acc = KIsSigned(d) ? (uint64_t)((int64_t)sum / world) : (sum & WidthMask(d)) / world;
-      }
-      if (((got ^ acc) & WidthMask(d)) != 0) return k;
-      continue;
+      if (((got ^ ReducedBitsAt(d, op, c, index)) & WidthMask(d)) != 0) return k;
+    } else if (!Within(d, got, ReducedIntervalAt(d, op, c, index))) {
+      return k;
     }
-    double exact, magnitudes;
-    InputAt(d, prod, c->keys[0], index, &exact);
-    magnitudes = fabs(exact);
-    for (int r = 1; r < world; ++r) {
-      double x;
-      InputAt(d, prod, c->keys[r], index, &x);
-      magnitudes += fabs(x);
-      if (op == ultraccSum || op == ultraccAvg) exact += x; /* exact: see inputs.h */
-      if (op == ultraccProd) exact *= x;
-      if (op == ultraccMax) exact = x > exact ? x : exact;
-      if (op == ultraccMin) exact = x < exact ? x : exact;
-    }
-    double tolerance = 0;
-    if (op == ultraccSum || op == ultraccAvg) {
-      tolerance = c->tolerance.relative * magnitudes + c->tolerance.absolute;
-    }
-    if (op == ultraccAvg) {
-      exact /= world;
-      tolerance = tolerance / world + fabs(exact) * 0x1p-50;
-    }
-    if (op == ultraccProd) tolerance = c->tolerance.relative * fabs(exact) + c->tolerance.absolute;
-    if (!(fabs(ValueOf(d, got) - exact) <= tolerance)) return k;
   }
   return n;
 }
@@ -170,41 +186,98 @@ static void ReportReduced(struct Verify *v, const char *name, const void *out, i
   Mismatch(v, "%s[%zu] is %s, expected %s", name, k, g, expected);
 }
 
+/* The keys and tolerance of a reduction over `shape->world` ranks in case `salt`; 0 if there are
+ * more ranks than the reference handles. */
+static int SetUpRange(struct ReducedRange *range, int dtype, int op, const struct Shape *shape,
+                      uint32_t salt, const void *out, size_t source_first) {
+  range->out = out;
+  range->world = shape->world;
+  range->tolerance = ReductionTolerance(dtype, op, shape);
+  range->source_first = source_first;
+  if (range->world > MAX_WORLD) return 0;
+  for (int r = 0; r < range->world; ++r) range->keys[r] = InputKey(r, salt);
+  pthread_once(&g_narrow_once, BuildNarrowValues);
+  return 1;
+}
+
+/* Calls BODY(d, o) with d and o constants for `dtype` and `op`. */
+#define DISPATCH_OP(d, op, BODY) \
+  switch (op) {                  \
+    case ultraccSum:             \
+      BODY(d, 0);                \
+      break;                     \
+    case ultraccProd:            \
+      BODY(d, 1);                \
+      break;                     \
+    case ultraccMax:             \
+      BODY(d, 2);                \
+      break;                     \
+    case ultraccMin:             \
+      BODY(d, 3);                \
+      break;                     \
+    default:                     \
+      BODY(d, 4);                \
+      break;                     \
+  }
+
 void ExpectReducedRange(struct Verify *v, const char *name, const void *out, int dtype, int op,
                         size_t source_first, size_t n) {
   struct ReducedRange range;
-  range.out = out;
-  range.world = v->rs->shape.world;
-  range.tolerance = ReductionTolerance(dtype, op, &v->rs->shape);
-  range.source_first = source_first;
-  if (range.world > MAX_WORLD) {
+  if (!SetUpRange(&range, dtype, op, &v->rs->shape, v->rs->salt, out, source_first)) {
     Mismatch(v, "more than %d ranks; the reference cannot check this", MAX_WORLD);
     return;
   }
-  for (int r = 0; r < range.world; ++r) range.keys[r] = InputKey(r, v->rs->salt);
-  pthread_once(&g_narrow_once, BuildNarrowValues);
   for (size_t k = 0; k < n; ++k) {
-#define FIND_OP(d)                               \
-  switch (op) {                                  \
-    case ultraccSum:                             \
-      k = FirstWrongReduced(d, 0, &range, k, n); \
-      break;                                     \
-    case ultraccProd:                            \
-      k = FirstWrongReduced(d, 1, &range, k, n); \
-      break;                                     \
-    case ultraccMax:                             \
-      k = FirstWrongReduced(d, 2, &range, k, n); \
-      break;                                     \
-    case ultraccMin:                             \
-      k = FirstWrongReduced(d, 3, &range, k, n); \
-      break;                                     \
-    default:                                     \
-      k = FirstWrongReduced(d, 4, &range, k, n); \
-      break;                                     \
-  }
+#define FIND(d, o) k = FirstWrongReduced(d, o, &range, k, n)
+#define FIND_OP(d) DISPATCH_OP(d, op, FIND)
     DISPATCH_DTYPE(dtype, FIND_OP)
 #undef FIND_OP
+#undef FIND
     if (k == n) break;
     ReportReduced(v, name, out, dtype, op, k, source_first + k);
   }
+}
+
+int ComputeReduced(void *expected, int dtype, int op, const struct Shape *shape, uint32_t salt,
+                   size_t from, size_t to) {
+  struct ReducedRange range;
+  if (!SetUpRange(&range, dtype, op, shape, salt, NULL, 0)) return 0;
+  struct Interval *intervals = expected;
+#define COMPUTE(d, o)                                          \
+  for (size_t k = from; k < to; ++k) {                         \
+    if (KIsFloat(d)) {                                         \
+      intervals[k] = ReducedIntervalAt(d, o, &range, k);       \
+    } else {                                                   \
+      StoreAt(d, expected, k, ReducedBitsAt(d, o, &range, k)); \
+    }                                                          \
+  }
+#define COMPUTE_OP(d) DISPATCH_OP(d, op, COMPUTE)
+  DISPATCH_DTYPE(dtype, COMPUTE_OP)
+#undef COMPUTE_OP
+#undef COMPUTE
+  return 1;
+}
+
+ALWAYS_INLINE size_t FirstOutside(int d, const void *out, const void *expected, size_t n) {
+  if (!KIsFloat(d)) {
+    if (memcmp(out, expected, n * (size_t)KSize(d)) == 0) return n;
+    for (size_t k = 0; k < n; ++k) {
+      if (LoadAt(d, out, k) != LoadAt(d, expected, k)) return k;
+    }
+    return n;
+  }
+  const struct Interval *intervals = expected;
+  for (size_t k = 0; k < n; ++k) {
+    if (!Within(d, LoadAt(d, out, k), intervals[k])) return k;
+  }
+  return n;
+}
+
+size_t FirstOutsideExpected(const void *out, const void *expected, int dtype, size_t n) {
+  size_t k = n;
+  pthread_once(&g_narrow_once, BuildNarrowValues);
+#define FIRST(d) k = FirstOutside(d, out, expected, n)
+  DISPATCH_DTYPE(dtype, FIRST)
+#undef FIRST
+  return k;
 }

@@ -29,4 +29,20 @@ void ExpectInputs(struct Verify *v, const char *name, const void *p, int dtype, 
 void ExpectReducedRange(struct Verify *v, const char *name, const void *out, int dtype, int op,
                         size_t source_first, size_t n);
 
+/* An expected floating output: acceptable when |value - exact| <= tolerance. */
+struct Interval {
+  double exact, tolerance;
+};
+
+/* Writes elements [from, to) of the reduction with `op` of every rank's inputs at the same
+ * indices, in case `salt`, to `expected`: for integers the result in the element type, for floats
+ * one struct Interval per element, with the bounds ExpectReducedRange applies. Returns 0 if
+ * `shape` has more ranks than the reference handles. */
+int ComputeReduced(void *expected, int dtype, int op, const struct Shape *shape, uint32_t salt,
+                   size_t from, size_t to);
+
+/* The index of the first of elements [0, n) of `out` that `expected` (ComputeReduced's layout)
+ * does not accept, or n. */
+size_t FirstOutsideExpected(const void *out, const void *expected, int dtype, size_t n);
+
 #endif /* COLLECTIVES_CHECK_RANGES_H_ */

@@ -58,6 +58,7 @@ static struct RankState ChildState(const struct RankState* parent, ultraccComm_t
   s.comm = child;
   s.label = label;
   s.arrivals = NULL;
+  s.shared = NULL;
   s.salt = 0;
   ultraccCommUserRank(child, &s.rank);
   ultraccCommCount(child, &s.shape.world);
