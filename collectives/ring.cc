@@ -2,11 +2,8 @@
 #include "collectives/ring.h"
 
 namespace ultracc::collectives {
-namespace {
 
-int Mod(int value, int size) { return ((value % size) + size) % size; }
-
-}  // namespace
+int RingPosition(int value, int size) { return ((value % size) + size) % size; }
 
 ElementRange BalancedChunk(size_t count, int parts, int index) {
   const size_t n = static_cast<size_t>(parts);
@@ -23,8 +20,8 @@ Schedule RingAllReduce(int rank, int size, size_t count) {
   schedule.input_elements = count;
   schedule.output_elements = count;
   if (size <= 1 || count == 0) return schedule;
-  const int next = Mod(rank + 1, size);
-  const int prev = Mod(rank - 1, size);
+  const int next = RingPosition(rank + 1, size);
+  const int prev = RingPosition(rank - 1, size);
   auto add_transfer = [&](StepKind kind, int round, int chunk_index) {
     const ElementRange chunk = BalancedChunk(count, size, chunk_index);
     if (chunk.count == 0) return;
@@ -42,13 +39,13 @@ Schedule RingAllReduce(int rank, int size, size_t count) {
     }
   };
   for (int s = 0; s < size - 1; ++s) {
-    add_transfer(StepKind::kSend, s, Mod(rank - s, size));
-    add_transfer(StepKind::kRecvReduce, s, Mod(rank - s - 1, size));
+    add_transfer(StepKind::kSend, s, RingPosition(rank - s, size));
+    add_transfer(StepKind::kRecvReduce, s, RingPosition(rank - s - 1, size));
   }
   for (int s = 0; s < size - 1; ++s) {
     const int round = size - 1 + s;
-    add_transfer(StepKind::kSend, round, Mod(rank + 1 - s, size));
-    add_transfer(StepKind::kRecv, round, Mod(rank - s, size));
+    add_transfer(StepKind::kSend, round, RingPosition(rank + 1 - s, size));
+    add_transfer(StepKind::kRecv, round, RingPosition(rank - s, size));
   }
   return schedule;
 }

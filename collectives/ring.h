@@ -17,6 +17,10 @@ struct ElementRange {
 };
 ElementRange BalancedChunk(size_t count, int parts, int index);
 
+// `value` reduced into [0, size): the position on a ring of `size` ranks, for offsets like
+// rank - s that go negative.
+int RingPosition(int value, int size);
+
 // The schedule of `rank` in a ring of `size` ranks all-reducing `count` elements in place in
 // kOutput (whoever runs it out of place copies the input to the output first). Rounds 0..size-2
 // reduce-scatter: rank r sends chunk r - s to r + 1 and receive-reduces chunk r - s - 1 from r - 1,

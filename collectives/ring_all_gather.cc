@@ -1,12 +1,9 @@
 // Ring all-gather schedule generation.
 #include "collectives/ring_all_gather.h"
 
+#include "collectives/ring.h"
+
 namespace ultracc::collectives {
-namespace {
-
-int Mod(int value, int size) { return ((value % size) + size) % size; }
-
-}  // namespace
 
 Schedule RingAllGather(int rank, int size, size_t block_count) {
   Schedule schedule;
@@ -15,11 +12,11 @@ Schedule RingAllGather(int rank, int size, size_t block_count) {
   schedule.input_elements = static_cast<size_t>(size) * block_count;
   schedule.output_elements = schedule.input_elements;
   if (size <= 1 || block_count == 0) return schedule;
-  const int next = Mod(rank + 1, size);
-  const int prev = Mod(rank - 1, size);
+  const int next = RingPosition(rank + 1, size);
+  const int prev = RingPosition(rank - 1, size);
   auto block = [&](int index) {
     return BufferRef{.buffer = BufferId::kOutput,
-                     .offset = static_cast<size_t>(Mod(index, size)) * block_count};
+                     .offset = static_cast<size_t>(RingPosition(index, size)) * block_count};
   };
   for (int s = 0; s < size - 1; ++s) {
     schedule.steps.push_back(Step::Send(s, next, block(rank - s), block_count));
