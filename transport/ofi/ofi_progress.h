@@ -73,6 +73,10 @@ class ProgressEngine {
   void OnError(const fi_cq_err_entry& error);
   void OnHeartbeat(Heartbeat* slot);
 
+  // Takes ownership of a new message: defers it (re-running `start`) until connected, or fails it
+  // at once when the transport is shut down or its peer lost. Returns it only when it may go on.
+  Message* Admit(std::unique_ptr<Message> owned,
+                 void (ProgressEngine::*start)(std::unique_ptr<Message>));
   void StartSend(std::unique_ptr<Message> message);
   void StartRecv(std::unique_ptr<Message> message);
   void QueueSegment(Message* message, size_t index, char* data, size_t length);

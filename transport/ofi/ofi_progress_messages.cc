@@ -9,11 +9,12 @@
 
 namespace ultracc::transport::ofi {
 
-void ProgressEngine::StartSend(std::unique_ptr<Message> owned) {
+Message* ProgressEngine::Admit(std::unique_ptr<Message> owned,
+                               void (ProgressEngine::*start)(std::unique_ptr<Message>)) {
   if (!connected_ && !shut_down_) {
     before_connect_.push_back(
-        [this, m = owned.release()] { StartSend(std::unique_ptr<Message>(m)); });
-    return;
+        [this, start, m = owned.release()] { (this->*start)(std::unique_ptr<Message>(m)); });
+    return nullptr;
   }
   Message* message = owned.get();
   live_[message] = std::move(owned);
@@ -22,8 +23,14 @@ void ProgressEngine::StartSend(std::unique_ptr<Message> owned) {
     absl::MutexLock lock(&mutex_);
     CompleteRequest(message, shut_down_ ? closed_ : lost_[message->peer]);
     Release(message);
-    return;
+    return nullptr;
   }
+  return message;
+}
+
+void ProgressEngine::StartSend(std::unique_ptr<Message> owned) {
+  Message* message = Admit(std::move(owned), &ProgressEngine::StartSend);
+  if (message == nullptr) return;
   message->segment_count = SegmentCount(message->bytes, settings_.segment_bytes);
   if (message->segment_count == 1 && message->bytes <= settings_.inject_bytes && backlog_.empty()) {
     // Injected data is copied out at once and reports no completion.
@@ -45,20 +52,8 @@ void ProgressEngine::StartSend(std::unique_ptr<Message> owned) {
 }
 
 void ProgressEngine::StartRecv(std::unique_ptr<Message> owned) {
-  if (!connected_ && !shut_down_) {
-    before_connect_.push_back(
-        [this, m = owned.release()] { StartRecv(std::unique_ptr<Message>(m)); });
-    return;
-  }
-  Message* message = owned.get();
-  live_[message] = std::move(owned);
-  ++pending_per_peer_[message->peer];
-  if (shut_down_ || !lost_[message->peer].ok()) {
-    absl::MutexLock lock(&mutex_);
-    CompleteRequest(message, shut_down_ ? closed_ : lost_[message->peer]);
-    Release(message);
-    return;
-  }
+  Message* message = Admit(std::move(owned), &ProgressEngine::StartRecv);
+  if (message == nullptr) return;
   // Segments carry the caller's tag unchanged, so only the active receive of a (peer, tag) stream
   // may have receives posted: the next libfabric message under that tag then belongs to it.
   std::deque<Message*>& stream = recv_streams_[{message->peer, message->tag}];
