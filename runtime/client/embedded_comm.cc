@@ -99,22 +99,18 @@ absl::Status EmbeddedComm::DoCollective(const Operation& op, absl::Time deadline
     call.recv_counts = {op.recv_counts.data()};
     call.recv_displs = {op.recv_displs.data()};
   }
-  if (config_.check_calls && size() > 1) {
-    absl::Status agreed = engine::AgreeOnCall(
-        *engine_, call, engine::AgreementOpSeq(comm_id(), op.sequence), false, deadline);
-    // Disagreement is found by every rank at once and leaves the links clean.
-    if (absl::IsFailedPrecondition(agreed)) return agreed;
-    if (!agreed.ok()) {
-      if (links_) links_->Abort(agreed);
-      return agreed;
-    }
-  }
-  absl::Status status = engine::RunCollective(*engine_, call, EngineOpSeq(comm_id(), op.sequence),
-                                              config_.algorithm, deadline);
-  // A failed collective leaves the ranks at different points of its schedule and messages in
-  // flight: stop the links, so the peers fail now rather than at their deadlines and nothing lands
-  // in the caller's buffers later.
-  if (!status.ok() && links_) links_->Abort(status);
+  engine::AgreedRun run;
+  run.comm_id = comm_id();
+  run.sequence = op.sequence;
+  run.algorithm = config_.algorithm;
+  run.check_calls = config_.check_calls;
+  run.has_peers = size() > 1;
+  bool links_clean = true;
+  absl::Status status = engine::RunAgreedCollective(*engine_, call, absl::OkStatus(),
+                                                    run, deadline, &links_clean);
+  // Stop the links after a failure mid-transfer, so the peers fail now rather than at their
+  // deadlines and nothing lands in the caller's buffers later.
+  if (!links_clean && links_) links_->Abort(status);
   return status;
 }
 

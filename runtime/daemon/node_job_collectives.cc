@@ -106,7 +106,6 @@ absl::Status NodeJob::CheckLocalCall(const std::vector<OpDescriptor>& parts,
 }
 
 absl::Status NodeJob::Execute(const std::vector<OpDescriptor>& parts, bool* links_clean) {
-  *links_clean = true;
   const OpDescriptor& first = parts[0];
   engine::CollectiveCall call;
   call.kind = first.kind;
@@ -114,27 +113,14 @@ absl::Status NodeJob::Execute(const std::vector<OpDescriptor>& parts, bool* link
   call.root = first.root_or_peer;
   const absl::Status local = CheckLocalCall(parts, &call);
   if (!engine_) return absl::FailedPreconditionError("the node engine is not connected");
-  const absl::Time deadline = absl::Now() + options_.config.timeout;
-  if (options_.job.nodes() > 1 && options_.config.check_calls) {
-    // A node whose own ranks disagree still takes part, poisoned, so every node fails together.
-    if (!local.ok()) {
-      call.inputs.assign(local_size(), nullptr);
-      call.dtype = collectives::DataType::kUint8;
-    }
-    absl::Status agreed = engine::AgreeOnCall(*engine_, call, engine::AgreementOpSeq(0, first.sequence),
-                                              !local.ok(), deadline);
-    if (!agreed.ok() && !absl::IsFailedPrecondition(agreed)) *links_clean = false;
-    if (!local.ok()) return local;
-    if (!agreed.ok()) return agreed;
-  } else if (!local.ok()) {
-    // Without the agreement the other nodes may already be waiting on this one.
-    *links_clean = options_.job.nodes() == 1;
-    return local;
-  }
-  absl::Status status = engine::RunCollective(*engine_, call, engine::EngineOpSeq(0, first.sequence),
-                                              options_.config.algorithm, deadline);
-  if (!status.ok()) *links_clean = false;
-  return status;
+  if (!local.ok()) call.inputs.assign(local_size(), nullptr);
+  engine::AgreedRun run;
+  run.sequence = first.sequence;
+  run.algorithm = options_.config.algorithm;
+  run.check_calls = options_.config.check_calls;
+  run.has_peers = options_.job.nodes() > 1;
+  return engine::RunAgreedCollective(*engine_, call, local, run,
+                                     absl::Now() + options_.config.timeout, links_clean);
 }
 
 absl::Status NodeJob::AddChip(const RankSession& session, const OpDescriptor& d, int world,

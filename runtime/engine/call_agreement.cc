@@ -75,4 +75,28 @@ absl::Status AgreeOnCall(collectives::NodeEngine& engine, const CollectiveCall& 
   return absl::OkStatus();
 }
 
+absl::Status RunAgreedCollective(collectives::NodeEngine& engine, const CollectiveCall& call,
+                                 const absl::Status& local, const AgreedRun& run,
+                                 absl::Time deadline, bool* links_clean) {
+  *links_clean = true;
+  if (run.has_peers && run.check_calls) {
+    absl::Status agreed = AgreeOnCall(engine, call, AgreementOpSeq(run.comm_id, run.sequence),
+                                      !local.ok(), deadline);
+    // Disagreement is found by every member at once and leaves the links clean.
+    if (!agreed.ok() && !absl::IsFailedPrecondition(agreed)) *links_clean = false;
+    if (!local.ok()) return local;
+    if (!agreed.ok()) return agreed;
+  } else if (!local.ok()) {
+    // Without the agreement the peers may already be waiting on this member.
+    *links_clean = !run.has_peers;
+    return local;
+  }
+  absl::Status status = RunCollective(engine, call, EngineOpSeq(run.comm_id, run.sequence),
+                                      run.algorithm, deadline);
+  // A failed collective leaves the members at different points of its schedule, messages in
+  // flight.
+  if (!status.ok()) *links_clean = false;
+  return status;
+}
+
 }  // namespace ultracc::engine

@@ -24,4 +24,23 @@ namespace ultracc::engine {
 absl::Status AgreeOnCall(collectives::NodeEngine& engine, const CollectiveCall& call,
                          uint64_t op_seq, bool poisoned, absl::Time deadline);
 
+// How RunAgreedCollective runs one collective.
+struct AgreedRun {
+  uint32_t comm_id = 0;
+  uint64_t sequence = 0;
+  collectives::Algorithm algorithm = collectives::Algorithm::kAuto;
+  bool check_calls = true;   // ULTRACC_CHECK_CALLS
+  bool has_peers = false;    // the engine has other members to agree with
+};
+
+// The one path both modes run a collective through: the agreement (when checked and there are
+// peers), then the collective. `local` is this member's own verdict on the call (the daemon's check
+// of its ranks); when it failed, the member takes part in the agreement poisoned, so every member
+// fails together, and returns `local` (its call need only list one input, any, per local chip).
+// `links_clean` is set false when the failure may have left messages in flight (the owner must
+// then abort the links).
+absl::Status RunAgreedCollective(collectives::NodeEngine& engine, const CollectiveCall& call,
+                                 const absl::Status& local, const AgreedRun& run,
+                                 absl::Time deadline, bool* links_clean);
+
 }  // namespace ultracc::engine
