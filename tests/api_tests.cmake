@@ -17,9 +17,10 @@ target_link_libraries(collectives_check PRIVATE ultracc Threads::Threads m)
 
 set(ULTRACC_API_TEST_ENV ULTRACC_TIMEOUT_MS=60000)
 
-# ultracc_api_test(NAME TIMEOUT seconds [RUN_SERIAL] [ENV VAR=value...] ARGS args...)
+# ultracc_api_test(NAME TIMEOUT seconds [COST c] [RUN_SERIAL] [ENV VAR=value...] ARGS args...)
+# COST orders a fresh run (no timings recorded yet) longest first, so no long test starts last.
 function(ultracc_api_test name)
-  cmake_parse_arguments(T "RUN_SERIAL" "TIMEOUT" "ARGS;ENV;COMMAND" ${ARGN})
+  cmake_parse_arguments(T "RUN_SERIAL" "TIMEOUT;COST" "ARGS;ENV;COMMAND" ${ARGN})
   math(EXPR program_timeout "${T_TIMEOUT} - 10")
   if(T_COMMAND)
     set(command ${T_COMMAND})
@@ -31,6 +32,9 @@ function(ultracc_api_test name)
                        ENVIRONMENT "${ULTRACC_API_TEST_ENV};${T_ENV}")
   if(T_RUN_SERIAL)
     set_tests_properties(${name} PROPERTIES RUN_SERIAL TRUE)
+  endif()
+  if(T_COST)
+    set_tests_properties(${name} PROPERTIES COST ${T_COST})
   endif()
 endfunction()
 
@@ -52,43 +56,39 @@ foreach(world 1 2 3 4 5 8)
   ultracc_api_test(ApiEmbedded.w${world}.sendrecv_split_invalid TIMEOUT 240
                    ARGS ${threads} --collectives sendrecv,split,invalid)
 endforeach()
-# The 12-case 2^20 + 3 subset where the full product at that count does not run (at world 8 it
-# still holds the only reduce-scatter cases of that count).
-foreach(world 1 2 3 4 8)
-  ultracc_api_test(ApiEmbedded.w${world}.large TIMEOUT 240
-                   ARGS --threads ${world} --counts none --large --collectives ${ULTRACC_COLLECTIVES})
-endforeach()
-
-# 2^20 + 3 elements over every collective x dtype x op x placement x root at world 5, and all but
-# reduce-scatter at world 8 (the whole suite's budget); reductions in slices of three dtypes.
-set(ULTRACC_DTYPE_SLICES int8,uint8,int32 uint32,int64,uint64 half,float,double
-    bfloat16,f8e4m3,f8e5m2)
-foreach(world 5 8)
-  set(collectives allreduce reducescatter reduce)
-  if(world EQUAL 8)
-    set(collectives allreduce reduce)
+# 2^20 + 3 elements over every collective x dtype x op x placement x root at every world size,
+# one test per reduction collective and half of the dtypes, and one for the others.
+set(ULTRACC_LARGE_COUNT 1048579)
+# About the seconds a test of 2^20 + 3 elements takes on two cores: reduce-scatter moves world
+# times the data of the others.
+function(ultracc_large_cost out world collectives)
+  math(EXPR cost "${world} * ${world}")
+  if(collectives MATCHES "reducescatter")
+    math(EXPR cost "${cost} * 2")
   endif()
-  foreach(collective ${collectives})
-    set(slice 0)
-    foreach(dtypes ${ULTRACC_DTYPE_SLICES})
-      ultracc_api_test(ApiLarge.w${world}.${collective}.${slice} TIMEOUT 120
-                       ARGS --threads ${world} --counts 1048579 --collectives ${collective}
-                            --dtypes ${dtypes})
-      math(EXPR slice "${slice} + 1")
-    endforeach()
+  set(${out} ${cost} PARENT_SCOPE)
+endfunction()
+foreach(world 1 2 3 4 5 8)
+  foreach(collective allreduce reducescatter reduce)
+    ultracc_large_cost(cost ${world} ${collective})
+    ultracc_api_test(ApiLarge.w${world}.${collective}.int TIMEOUT 180 COST ${cost}
+                     ARGS --threads ${world} --counts ${ULTRACC_LARGE_COUNT}
+                          --collectives ${collective} --dtypes ${ULTRACC_INT_DTYPES})
+    ultracc_api_test(ApiLarge.w${world}.${collective}.float TIMEOUT 180 COST ${cost}
+                     ARGS --threads ${world} --counts ${ULTRACC_LARGE_COUNT}
+                          --collectives ${collective} --dtypes ${ULTRACC_FLOAT_DTYPES})
   endforeach()
-  ultracc_api_test(ApiLarge.w${world}.movement TIMEOUT 120
-                   ARGS --threads ${world} --counts 1048579
+  ultracc_large_cost(cost ${world} movement)
+  ultracc_api_test(ApiLarge.w${world}.movement TIMEOUT 180 COST ${cost}
+                   ARGS --threads ${world} --counts ${ULTRACC_LARGE_COUNT}
                         --collectives allgather,alltoall,alltoallv,broadcast)
 endforeach()
 ultracc_api_test(ApiEmbedded.w3.mismatched_counts TIMEOUT 120
                  ARGS --threads 3 --collectives mismatch)
 
 # ULTRACC_ALGO forcing each algorithm on the collectives it implements (AlgorithmApplies in
-# collectives/algorithm.h; the others fall back to the default rule, which the matrix above runs).
-# Counts 0, 1, 7 and 1000 at every world size, 2^20 + 3 at world 5 where forcing changes what
-# runs: at that size the default rule already picks ring (all-reduce, reduce-scatter, all-gather),
-# pairwise (all-to-all, all-to-allv) and tree (broadcast, reduce), which ApiLarge covers.
+# collectives/algorithm.h; the others fall back to the default rule, which the matrix above runs),
+# at counts 0, 1, 7 and 1000 and every world size.
 set(ULTRACC_ALGO_ring allreduce,reducescatter,allgather)
 set(ULTRACC_ALGO_rhd allreduce,reducescatter,allgather)
 set(ULTRACC_ALGO_tree allreduce,broadcast,reduce)
@@ -101,24 +101,32 @@ foreach(algo ring rhd tree pairwise bruck direct)
                      ARGS --threads ${world} --collectives ${ULTRACC_ALGO_${algo}})
   endforeach()
 endforeach()
-set(ULTRACC_ALGO_LARGE_rhd allreduce allgather)
+# The same at 2^20 + 3 elements. There the default rule picks ring (all-reduce, reduce-scatter,
+# all-gather), pairwise (all-to-all, all-to-allv) and tree (broadcast, reduce) for every dtype and
+# world size, so ApiLarge is what forcing those would run; the others are forced here.
+set(ULTRACC_ALGO_LARGE_rhd allreduce reducescatter allgather)
 set(ULTRACC_ALGO_LARGE_tree allreduce)
 set(ULTRACC_ALGO_LARGE_bruck alltoall)
-set(ULTRACC_ALGO_LARGE_direct allreduce allgather,alltoall,alltoallv,broadcast)
+set(ULTRACC_ALGO_LARGE_direct allreduce reducescatter allgather,alltoall,alltoallv,broadcast)
 foreach(algo rhd tree bruck direct)
-  foreach(collectives ${ULTRACC_ALGO_LARGE_${algo}})
-    string(REPLACE "," "_" name ${collectives})
-    ultracc_api_test(ApiAlgorithm.${algo}.w5.large.${name} TIMEOUT 240 ENV ULTRACC_ALGO=${algo}
-                     ARGS --threads 5 --counts 1048579 --collectives ${collectives})
+  foreach(world 1 2 3 4 5 8)
+    foreach(collectives ${ULTRACC_ALGO_LARGE_${algo}})
+      string(REPLACE "," "_" name ${collectives})
+      set(large_args --threads ${world} --counts ${ULTRACC_LARGE_COUNT} --collectives ${collectives})
+      ultracc_large_cost(cost ${world} ${collectives})
+      if(collectives MATCHES "^(allreduce|reducescatter)$")
+        ultracc_api_test(ApiAlgorithm.${algo}.w${world}.large.${name}.int TIMEOUT 180 COST ${cost}
+                         ENV ULTRACC_ALGO=${algo} ARGS ${large_args} --dtypes ${ULTRACC_INT_DTYPES})
+        ultracc_api_test(ApiAlgorithm.${algo}.w${world}.large.${name}.float TIMEOUT 180 COST ${cost}
+                         ENV ULTRACC_ALGO=${algo}
+                         ARGS ${large_args} --dtypes ${ULTRACC_FLOAT_DTYPES})
+      else()
+        ultracc_api_test(ApiAlgorithm.${algo}.w${world}.large.${name} TIMEOUT 180 COST ${cost}
+                         ENV ULTRACC_ALGO=${algo} ARGS ${large_args})
+      endif()
+    endforeach()
   endforeach()
 endforeach()
-# Reduce-scatter at 2^20 + 3 is forced for rhd only (direct's is left out for the suite's budget).
-ultracc_api_test(ApiAlgorithm.rhd.w5.large.reducescatter_int TIMEOUT 240 ENV ULTRACC_ALGO=rhd
-                 ARGS --threads 5 --counts 1048579 --collectives reducescatter
-                      --dtypes ${ULTRACC_INT_DTYPES})
-ultracc_api_test(ApiAlgorithm.rhd.w5.large.reducescatter_float TIMEOUT 240 ENV ULTRACC_ALGO=rhd
-                 ARGS --threads 5 --counts 1048579 --collectives reducescatter
-                      --dtypes ${ULTRACC_FLOAT_DTYPES})
 
 # Daemon mode: jobs under `ultracc launch`, nodes x chips per node, every kind of case.
 foreach(shape 1x1 1x2 2x1 3x1 1x3 2x2 2x4)

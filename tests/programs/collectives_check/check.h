@@ -49,7 +49,7 @@ struct Tally {
 };
 
 /* One rank on one communicator. Every rank of the communicator runs the same sequence of cases,
- * so `salt` (the case number) is the same on all of them. */
+ * so `salt` and `case_number` are the same on all of them. */
 struct RankState {
   ultraccComm_t comm;
   int rank;
@@ -62,7 +62,10 @@ struct RankState {
   /* Expected outputs computed together by the thread-ranks of `comm`, or NULL: each rank then
    * computes what it checks. Only the whole world of embedded mode shares. */
   struct SharedExpected* shared;
+  /* Seed of the inputs. Cases that differ only in op, placement or root share it, and with it
+   * their inputs (Prod has its own), so thread-ranks copy them instead of generating them again. */
   uint32_t salt;
+  uint32_t case_number; /* cases run so far; picks stream and buffer kinds */
 };
 
 extern const char* const kCollectiveNames[kNumCollectives];
@@ -73,7 +76,8 @@ void Report(struct RankState* rs, const char* what, const char* format, ...)
 
 /* matrix.c: every selected collective x dtype x op x placement x count x root. */
 void RunMatrix(struct RankState* rs);
-/* One collective case; `root` is used by broadcast and reduce. Returns 1 if it passed. */
+/* One collective case with the inputs of rs->salt, which it leaves as it is; `root` is used by
+ * broadcast and reduce. Returns 1 if it passed. */
 int RunCase(struct RankState* rs, int collective, int dtype, int op, size_t count, int in_place,
             int root);
 /* barrier.c */

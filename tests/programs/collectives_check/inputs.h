@@ -52,8 +52,14 @@ ALWAYS_INLINE uint64_t MixBits(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-/* One rank's stream of inputs in one case; the element at `index` hashes key +
- * index. */
+/* The bits of element `index` of a stream: one multiply and shift, since `key` is mixed already
+ * and filling inputs is most of a large case's checking. */
+ALWAYS_INLINE uint64_t MixIndex(uint64_t key, size_t index) {
+  const uint64_t x = (key ^ (uint64_t)index) * UINT64_C(0xbf58476d1ce4e5b9);
+  return x ^ (x >> 29);
+}
+
+/* One rank's stream of inputs in one case; the element at `index` is MixIndex(key, index). */
 ALWAYS_INLINE uint64_t InputKey(int rank, uint32_t salt) {
   return MixBits(MixBits(((uint64_t)salt << 32) ^ (uint64_t)(uint32_t)rank));
 }
@@ -65,7 +71,7 @@ ALWAYS_INLINE uint64_t ProdQuarters(int pick) { return (UINT64_C(0x032102) >> (4
 
 /* The input's raw bits, and for floats its exact value in *value. */
 ALWAYS_INLINE uint64_t InputAt(int d, int prod, uint64_t key, size_t index, double *value) {
-  const uint64_t h = MixBits(key + (uint64_t)index);
+  const uint64_t h = MixIndex(key, index);
   if (!KIsFloat(d)) return prod ? (uint64_t)((int64_t)(h % 9) - 4) : h;
   const int negative = (int)(h & 1), e_bits = KExpBits(d), m_bits = KManBits(d);
   const int bias = (1 << (e_bits - 1)) - 1;

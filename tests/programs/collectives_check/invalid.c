@@ -103,6 +103,7 @@ void RunInvalid(struct RankState* rs) {
   FinishCase(&zero);
   /* The rejected calls took no sequence number: this still pairs up across ranks. */
   RunCase(rs, kAllReduce, ultraccInt32, ultraccSum, 7, 0, 0);
+  ++rs->salt;
 }
 
 void RunMismatch(struct RankState* rs) {

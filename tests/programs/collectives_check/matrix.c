@@ -14,7 +14,7 @@
 /* The cases vary between a NULL and a created stream, between ultraccMemAlloc and malloc
  * buffers, and (where allowed) between NULL and unused buffers off the root, by bits of a hash of
  * the case number, so that no count or dtype always meets the same combination. */
-static uint32_t CaseBits(const struct RankState* rs) { return rs->salt * 2654435761u; }
+static uint32_t CaseBits(const struct RankState* rs) { return rs->case_number * 2654435761u; }
 static ultraccStream_t CaseStream(const struct RankState* rs) {
   return (CaseBits(rs) >> 31) ? rs->stream : NULL;
 }
@@ -25,7 +25,7 @@ static void AllReduceCase(struct Verify* v, int dtype, int op, size_t n, int in_
   struct RankState* rs = v->rs;
   struct Buffer send, recv;
   AllocBuffer(&send, dtype, n, CaseArena(rs));
-  FillInput(&send, op, rs->rank, 0, n, rs->salt);
+  FillAndShareInput(v, &send, op);
   if (!in_place) AllocBuffer(&recv, dtype, n, CaseArena(rs));
   struct Buffer* out = in_place ? &send : &recv;
   ultraccResult_t r = ultraccAllReduce(send.p, out->p, n, (ultraccDataType_t)dtype,
@@ -45,7 +45,7 @@ static void ReduceScatterCase(struct Verify* v, int dtype, int op, size_t n, int
   const size_t world = (size_t)rs->shape.world, mine = (size_t)rs->rank * n;
   struct Buffer send, recv;
   AllocBuffer(&send, dtype, world * n, CaseArena(rs));
-  FillInput(&send, op, rs->rank, 0, world * n, rs->salt);
+  FillAndShareInput(v, &send, op);
   if (!in_place) AllocBuffer(&recv, dtype, n, CaseArena(rs));
   char* out = in_place ? send.p + mine * Dtype(dtype)->size : recv.p;
   ultraccResult_t r = ultraccReduceScatter(send.p, out, n, (ultraccDataType_t)dtype,
@@ -72,10 +72,10 @@ static void AllGatherCase(struct Verify* v, int dtype, size_t n, int in_place) {
   if (in_place) {
     /* This rank's block of recvbuff holds its input, numbered from 0 like any sendbuff. */
     struct Buffer block = {in, n, dtype, 0};
-    FillInput(&block, ultraccSum, rs->rank, 0, n, rs->salt);
+    FillAndShareInput(v, &block, ultraccSum);
   } else {
     AllocBuffer(&send, dtype, n, CaseArena(rs));
-    FillInput(&send, ultraccSum, rs->rank, 0, n, rs->salt);
+    FillAndShareInput(v, &send, ultraccSum);
     in = send.p;
   }
   ultraccResult_t r =
@@ -96,7 +96,7 @@ static void AllToAllCase(struct Verify* v, int dtype, size_t n) {
   struct Buffer send, recv;
   AllocBuffer(&send, dtype, world * n, CaseArena(rs));
   AllocBuffer(&recv, dtype, world * n, CaseArena(rs));
-  FillInput(&send, ultraccSum, rs->rank, 0, world * n, rs->salt);
+  FillAndShareInput(v, &send, ultraccSum);
   ultraccResult_t r =
       ultraccAllToAll(send.p, recv.p, n, (ultraccDataType_t)dtype, rs->comm, CaseStream(rs));
   if (ExpectSuccess(v, r, CaseStream(rs))) {
@@ -153,6 +153,7 @@ static void AllToAllvCase(struct Verify* v, int dtype, size_t base) {
   AllocBuffer(&send, dtype, send_extent, CaseArena(rs));
   AllocBuffer(&recv, dtype, recv_extent, CaseArena(rs));
   for (int j = 0; j < world; ++j) FillInput(&send, ultraccSum, rs->rank, sd[j], sc[j], rs->salt);
+  ShareInput(v, &send, ultraccSum);
   ultraccResult_t r = ultraccAllToAllv(send.p, sc, sd, recv.p, rc, rd, (ultraccDataType_t)dtype,
                                        rs->comm, CaseStream(rs));
   if (ExpectSuccess(v, r, CaseStream(rs))) {
@@ -204,7 +205,7 @@ static void ReduceCase(struct Verify* v, int dtype, int op, size_t n, int in_pla
   const int is_root = rs->rank == root;
   struct Buffer send, recv = {0};
   AllocBuffer(&send, dtype, n, CaseArena(rs));
-  FillInput(&send, op, rs->rank, 0, n, rs->salt);
+  FillAndShareInput(v, &send, op);
   char* out = send.p;
   if (!in_place) {
     /* Off the root recvbuff is never written: sometimes a buffer that must stay as it was,
@@ -237,7 +238,8 @@ int RunCase(struct RankState* rs, int collective, int dtype, int op, size_t coun
   at += snprintf(what + at, sizeof(what) - at, " count %zu %s", count,
                  in_place ? "in place" : "out of place");
   if (rooted) at += snprintf(what + at, sizeof(what) - at, " root %d", root);
-  snprintf(what + at, sizeof(what) - at, " (case %u, %s stream, %s)", (unsigned)rs->salt,
+  snprintf(what + at, sizeof(what) - at, " (case %u, inputs %u, %s stream, %s)",
+           (unsigned)rs->case_number, (unsigned)rs->salt,
            CaseStream(rs) ? "created" : "NULL", CaseArena(rs) ? "ultraccMemAlloc" : "malloc");
   struct Verify v = {rs, what, 0};
   switch (collective) {
@@ -265,7 +267,7 @@ int RunCase(struct RankState* rs, int collective, int dtype, int op, size_t coun
     default:
       return 1;
   }
-  ++rs->salt;
+  ++rs->case_number;
   return FinishCase(&v);
 }
 
@@ -290,7 +292,11 @@ static const struct {
 
 static int Selected(unsigned set, int item) { return (set >> item) & 1u; }
 
-void RunMatrix(struct RankState* rs) {
+/* Prod last: the other ops read the same inputs, which the thread-ranks then fill only once. */
+static const int kOpOrder[NUM_OPS] = {ultraccSum, ultraccMax, ultraccMin, ultraccAvg, ultraccProd};
+
+/* Every case of RunMatrix, then a fresh salt, so that no later case shares inputs with its last. */
+static void RunSelectedCases(struct RankState* rs) {
   const struct Options* o = rs->opt;
   const int world = rs->shape.world;
   const int roots[3] = {0, world - 1, world / 2};
@@ -301,9 +307,11 @@ void RunMatrix(struct RankState* rs) {
     const int placeable = c != kAllToAll && c != kAllToAllv; /* their buffers must not overlap */
     for (int d = 0; d < NUM_DTYPES; ++d) {
       if (!Selected(o->dtypes, d)) continue;
-      for (int op = 0; op < (reduction ? NUM_OPS : 1); ++op) {
-        if (reduction && !Selected(o->ops, op)) continue;
-        for (int k = 0; k < o->num_counts; ++k) {
+      for (int k = 0; k < o->num_counts; ++k) {
+        ++rs->salt;
+        for (int i = 0; i < (reduction ? NUM_OPS : 1); ++i) {
+          const int op = reduction ? kOpOrder[i] : ultraccSum;
+          if (reduction && !Selected(o->ops, op)) continue;
           for (int in_place = 1; in_place >= 0; --in_place) {
             if (in_place && !placeable) continue;
             if (placeable && !Selected(o->placements, in_place ? 0 : 1)) continue;
@@ -320,7 +328,13 @@ void RunMatrix(struct RankState* rs) {
   for (size_t i = 0; i < sizeof(kLargeCases) / sizeof(kLargeCases[0]); ++i) {
     if (!Selected(o->collectives, kLargeCases[i].collective)) continue;
     if (!Selected(o->dtypes, kLargeCases[i].dtype)) continue;
+    ++rs->salt;
     RunCase(rs, kLargeCases[i].collective, kLargeCases[i].dtype, kLargeCases[i].op, o->large_count,
             kLargeCases[i].in_place, world - 1);
   }
+}
+
+void RunMatrix(struct RankState* rs) {
+  RunSelectedCases(rs);
+  ++rs->salt;
 }

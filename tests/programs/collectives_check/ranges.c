@@ -11,6 +11,7 @@
 
 #include "inputs.h"
 #include "reference.h"
+#include "shared_expected.h"
 
 #define MAX_WORLD 256
 
@@ -85,6 +86,12 @@ ALWAYS_INLINE size_t FirstWrongInput(int d, int prod, const void *p, size_t at, 
 
 void ExpectInputs(struct Verify *v, const char *name, const void *p, int dtype, size_t at, int op,
                   int source, size_t source_first, size_t n) {
+  const char *const *rows = SharedInputs(v, dtype, op, source_first + n);
+  const size_t size = Dtype(dtype)->size;
+  if (rows != NULL && (n == 0 || memcmp((const char *)p + at * size,
+                                        rows[source] + source_first * size, n * size) == 0)) {
+    return;
+  }
   const uint64_t key = InputKey(source, v->rs->salt);
   const int prod = op == ultraccProd;
   for (size_t k = 0; k < n; ++k) {
@@ -100,17 +107,28 @@ void ExpectInputs(struct Verify *v, const char *name, const void *p, int dtype, 
 struct ReducedRange {
   const void *out;
   uint64_t keys[MAX_WORLD];
+  const char *const *rows; /* every rank's published inputs, read instead of keys; or NULL */
   int world;
   struct Tolerance tolerance;
   size_t source_first;
 };
 
+/* Rank r's input at `index` (its value in *value for floats): read from its published row, or
+ * generated. */
+ALWAYS_INLINE uint64_t SourceAt(int d, int prod, const struct ReducedRange *c, int r, size_t index,
+                                double *value) {
+  if (c->rows == NULL) return InputAt(d, prod, c->keys[r], index, value);
+  const uint64_t bits = LoadAt(d, c->rows[r], index);
+  if (value != NULL) *value = ValueOf(d, bits);
+  return bits;
+}
+
 /* The exact integer reduction with `op` of every rank's input at `index`, in the element type. */
 ALWAYS_INLINE uint64_t ReducedBitsAt(int d, int op, const struct ReducedRange *c, size_t index) {
   const int prod = op == ultraccProd, world = c->world;
-  uint64_t acc = Widen(d, InputAt(d, prod, c->keys[0], index, NULL));
+  uint64_t acc = Widen(d, SourceAt(d, prod, c, 0, index, NULL));
   for (int r = 1; r < world; ++r) {
-    const uint64_t x = Widen(d, InputAt(d, prod, c->keys[r], index, NULL));
+    const uint64_t x = Widen(d, SourceAt(d, prod, c, r, index, NULL));
     if (op == ultraccSum || op == ultraccAvg) acc += x;
     if (op == ultraccProd) acc *= x;
     if (op == ultraccMax && (KIsSigned(d) ? (int64_t)x > (int64_t)acc : x > acc)) acc = x;
@@ -129,11 +147,11 @@ ALWAYS_INLINE struct Interval ReducedIntervalAt(int d, int op, const struct Redu
                                                 size_t index) {
   const int prod = op == ultraccProd, world = c->world;
   double exact, magnitudes;
-  InputAt(d, prod, c->keys[0], index, &exact);
+  SourceAt(d, prod, c, 0, index, &exact);
   magnitudes = fabs(exact);
   for (int r = 1; r < world; ++r) {
     double x;
-    InputAt(d, prod, c->keys[r], index, &x);
+    SourceAt(d, prod, c, r, index, &x);
     magnitudes += fabs(x);
     if (op == ultraccSum || op == ultraccAvg) exact += x; /* exact: see inputs.h */
     if (op == ultraccProd) exact *= x;
@@ -189,8 +207,10 @@ static void ReportReduced(struct Verify *v, const char *name, const void *out, i
 /* The keys and tolerance of a reduction over `shape->world` ranks in case `salt`; 0 if there are
  * more ranks than the reference handles. */
 static int SetUpRange(struct ReducedRange *range, int dtype, int op, const struct Shape *shape,
-                      uint32_t salt, const void *out, size_t source_first) {
+                      uint32_t salt, const void *out, size_t source_first,
+                      const char *const *rows) {
   range->out = out;
+  range->rows = rows;
   range->world = shape->world;
   range->tolerance = ReductionTolerance(dtype, op, shape);
   range->source_first = source_first;
@@ -223,7 +243,8 @@ static int SetUpRange(struct ReducedRange *range, int dtype, int op, const struc
 void ExpectReducedRange(struct Verify *v, const char *name, const void *out, int dtype, int op,
                         size_t source_first, size_t n) {
   struct ReducedRange range;
-  if (!SetUpRange(&range, dtype, op, &v->rs->shape, v->rs->salt, out, source_first)) {
+  if (!SetUpRange(&range, dtype, op, &v->rs->shape, v->rs->salt, out, source_first,
+                  SharedInputs(v, dtype, op, source_first + n))) {
     Mismatch(v, "more than %d ranks; the reference cannot check this", MAX_WORLD);
     return;
   }
@@ -239,9 +260,9 @@ void ExpectReducedRange(struct Verify *v, const char *name, const void *out, int
 }
 
 int ComputeReduced(void *expected, int dtype, int op, const struct Shape *shape, uint32_t salt,
-                   size_t from, size_t to) {
+                   const char *const *rows, size_t from, size_t to) {
   struct ReducedRange range;
-  if (!SetUpRange(&range, dtype, op, shape, salt, NULL, 0)) return 0;
+  if (!SetUpRange(&range, dtype, op, shape, salt, NULL, 0, rows)) return 0;
   struct Interval *intervals = expected;
 #define COMPUTE(d, o)                                          \
   for (size_t k = from; k < to; ++k) {                         \

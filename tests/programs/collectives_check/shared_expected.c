@@ -12,11 +12,24 @@
 
 #include "ranges.h"
 
+/* One rank's published input: written only by its rank, between the two barriers of ShareInput;
+ * read by any rank after them, until every rank has entered the next ShareInput. */
+struct InputRow {
+  char* data;
+  size_t capacity, elems;
+  uint32_t salt;
+  int dtype, prod;
+  int whole; /* every element is an input (not a buffer with gaps), so it can refill one */
+  int valid;
+};
+
 struct SharedExpected {
   pthread_barrier_t barrier;
   int world;
   char* data;
   size_t bytes;
+  struct InputRow* rows;
+  const char** row_data; /* rows[r].data, set by rank r alongside its row */
 };
 
 /* Reductions need one struct Interval per element (floats), all-gather world elements of up to
@@ -32,7 +45,12 @@ struct SharedExpected* SharedExpectedCreate(int world, size_t max_count) {
   shared->world = world;
   shared->bytes = max_count * BytesPerElement(world);
   shared->data = malloc(shared->bytes > 0 ? shared->bytes : 1);
-  if (shared->data == NULL || pthread_barrier_init(&shared->barrier, NULL, (unsigned)world) != 0) {
+  shared->rows = calloc((size_t)world, sizeof(*shared->rows));
+  shared->row_data = calloc((size_t)world, sizeof(*shared->row_data));
+  if (shared->data == NULL || shared->rows == NULL || shared->row_data == NULL ||
+      pthread_barrier_init(&shared->barrier, NULL, (unsigned)world) != 0) {
+    free(shared->row_data);
+    free(shared->rows);
     free(shared->data);
     free(shared);
     return NULL;
@@ -43,6 +61,9 @@ struct SharedExpected* SharedExpectedCreate(int world, size_t max_count) {
 void SharedExpectedDestroy(struct SharedExpected* shared) {
   if (shared == NULL) return;
   pthread_barrier_destroy(&shared->barrier);
+  for (int r = 0; r < shared->world; ++r) free(shared->rows[r].data);
+  free(shared->row_data);
+  free(shared->rows);
   free(shared->data);
   free(shared);
 }
@@ -52,6 +73,69 @@ static struct SharedExpected* Usable(const struct Verify* v, size_t bytes) {
   struct SharedExpected* shared = v->rs->shared;
   if (shared == NULL || shared->world != v->rs->shape.world || bytes > shared->bytes) return NULL;
   return shared;
+}
+
+/* Whether `row` holds, whole, the inputs of this case that `b` is to be filled with. */
+static int RowHolds(const struct InputRow* row, const struct Verify* v, const struct Buffer* b,
+                    int op) {
+  return row->valid && row->whole && row->salt == v->rs->salt && row->dtype == b->dtype &&
+         row->prod == (op == ultraccProd) && row->elems == b->elems;
+}
+
+/* Between two barriers: fills `b` from this rank's row when `fill` and the row holds its inputs,
+ * else (filling `b` first when `fill`) copies `b` into the row. */
+static void Publish(struct SharedExpected* shared, struct Verify* v, struct Buffer* b, int op,
+                   int fill) {
+  struct InputRow* row = &shared->rows[v->rs->rank];
+  const size_t bytes = b->elems * Dtype(b->dtype)->size;
+  pthread_barrier_wait(&shared->barrier);
+  if (fill && RowHolds(row, v, b, op)) {
+    if (bytes > 0) memcpy(b->p, row->data, bytes);
+  } else {
+    if (fill) FillInput(b, op, v->rs->rank, 0, b->elems, v->rs->salt);
+    row->valid = 0;
+    if (bytes > row->capacity) {
+      char* grown = realloc(row->data, bytes);
+      if (grown != NULL) {
+        row->data = grown;
+        row->capacity = bytes;
+      }
+    }
+    if (bytes <= row->capacity) {
+      if (bytes > 0) memcpy(row->data, b->p, bytes);
+      *row = (struct InputRow){row->data, row->capacity,    b->elems, v->rs->salt,
+                               b->dtype,  op == ultraccProd, fill,     1};
+    }
+    shared->row_data[v->rs->rank] = row->data;
+  }
+  pthread_barrier_wait(&shared->barrier);
+}
+
+void FillAndShareInput(struct Verify* v, struct Buffer* b, int op) {
+  struct SharedExpected* shared = Usable(v, 0);
+  if (shared == NULL) {
+    FillInput(b, op, v->rs->rank, 0, b->elems, v->rs->salt);
+    return;
+  }
+  Publish(shared, v, b, op, 1);
+}
+
+void ShareInput(struct Verify* v, struct Buffer* b, int op) {
+  struct SharedExpected* shared = Usable(v, 0);
+  if (shared != NULL) Publish(shared, v, b, op, 0);
+}
+
+const char* const* SharedInputs(const struct Verify* v, int dtype, int op, size_t elems) {
+  struct SharedExpected* shared = Usable(v, 0);
+  if (shared == NULL) return NULL;
+  for (int r = 0; r < shared->world; ++r) {
+    const struct InputRow* row = &shared->rows[r];
+    if (!row->valid || row->salt != v->rs->salt || row->dtype != dtype ||
+        row->prod != (op == ultraccProd) || row->elems < elems) {
+      return NULL;
+    }
+  }
+  return (const char* const*)shared->row_data;
 }
 
 /* This rank's slice [*from, *to) of `total` elements. */
@@ -80,7 +164,8 @@ void ExpectReducedEverywhere(struct Verify* v, int check, const char* name, cons
   Slice(v, n, &from, &to);
   pthread_barrier_wait(&shared->barrier);
   const int computed =
-      ComputeReduced(shared->data, dtype, op, &v->rs->shape, v->rs->salt, from, to);
+      ComputeReduced(shared->data, dtype, op, &v->rs->shape, v->rs->salt,
+                     SharedInputs(v, dtype, op, n), from, to);
   pthread_barrier_wait(&shared->barrier);
   if (!check) return;
   const size_t wrong_before = v->wrong;

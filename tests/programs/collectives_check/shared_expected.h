@@ -4,6 +4,8 @@
  * rank that receives one; instead of each rank recomputing it from every rank's inputs (world
  * times the work, and at 2^20 + 3 elements the checking outweighed the collective), each rank
  * computes a slice into one buffer and then compares its own output with the whole of it.
+ * Likewise every rank publishes the input it generated for a case, so that references and checks
+ * of unchanged or moved inputs read those rows instead of generating them again.
  */
 #ifndef COLLECTIVES_CHECK_SHARED_EXPECTED_H_
 #define COLLECTIVES_CHECK_SHARED_EXPECTED_H_
@@ -28,5 +30,19 @@ void ExpectReducedEverywhere(struct Verify* v, int check, const char* name, cons
  * first_source + j (broadcast: the root's; all-gather: every rank's). Called as above. */
 void ExpectGathered(struct Verify* v, int check, const char* name, const void* out, int dtype,
                     int first_source, int sources, size_t n);
+
+/* Fills elements [0, b->elems) of `b` with this rank's inputs for `op` (FillInput), copied from
+ * its row when an earlier case of the same inputs left them there, and publishes them as this
+ * rank's row of the current case. Every rank of the communicator calls this or ShareInput in the
+ * same cases, before the collective that may change `b`. */
+void FillAndShareInput(struct Verify* v, struct Buffer* b, int op);
+
+/* Publishes `b`, whose filled elements hold this rank's inputs for `op`, as its row (as above). */
+void ShareInput(struct Verify* v, struct Buffer* b, int op);
+
+/* Every rank's published row of the current case when each was filled for `dtype` and `op` and
+ * holds at least `elems` elements, else NULL (the caller then generates inputs itself). A row is
+ * an image of the buffer: ask only for indices the case filled. */
+const char* const* SharedInputs(const struct Verify* v, int dtype, int op, size_t elems);
 
 #endif /* COLLECTIVES_CHECK_SHARED_EXPECTED_H_ */

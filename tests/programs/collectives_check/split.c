@@ -46,9 +46,11 @@ static void Interleave(struct RankState* child, struct RankState* parent) {
     if (child != NULL) {
       RunCase(child, kCases[i].collective, kCases[i].dtype, kCases[i].op, kCases[i].count, in_place,
               child->shape.world - 1);
+      ++child->salt;
     }
     RunCase(parent, kCases[i].collective, kCases[i].dtype, kCases[i].op, kCases[i].count, in_place,
             parent->shape.world / 2);
+    ++parent->salt;
   }
 }
 
