@@ -56,15 +56,20 @@ void WakeAll(std::atomic<uint32_t>& word) {
 
 void Completion::Reset() {
   status_ = absl::OkStatus();
+  on_done_ = nullptr;
+  on_done_arg_ = nullptr;
   state_.store(kPending, std::memory_order_release);
 }
 
 void Completion::Complete(absl::Status status) {
   uint32_t expected = kPending;
   if (!state_.compare_exchange_strong(expected, kClaimed, std::memory_order_acq_rel)) return;
+  void (*on_done)(void*) = on_done_;
+  void* on_done_arg = on_done_arg_;
   status_ = std::move(status);
   state_.store(kDone, std::memory_order_release);
   if (waiters_.load(std::memory_order_acquire) > 0) WakeAll(state_);
+  if (on_done != nullptr) on_done(on_done_arg);
 }
 
 absl::Status Completion::Wait(absl::Time deadline) {

@@ -27,6 +27,13 @@ class Completion {
   absl::Status Wait(absl::Time deadline);
   // The status once done (undefined before).
   const absl::Status& status() const { return status_; }
+  // Has the completing thread call `fn(arg)` once the status is set: for requests nobody waits
+  // on, such as the parts of a larger one. Set before the completion can be completed; the
+  // callback may destroy the completion.
+  void SetOnDone(void (*fn)(void*), void* arg) {
+    on_done_ = fn;
+    on_done_arg_ = arg;
+  }
 
  private:
   static constexpr uint32_t kPending = 0;
@@ -35,6 +42,8 @@ class Completion {
   std::atomic<uint32_t> state_{kPending};
   std::atomic<uint32_t> waiters_{0};
   absl::Status status_;
+  void (*on_done_)(void*) = nullptr;
+  void* on_done_arg_ = nullptr;
 };
 
 // Waits on a 32-bit word until it differs from `expected` or `deadline` passes; spins first.

@@ -11,6 +11,8 @@ namespace {
 
 using Lookup = std::function<std::optional<std::string>(const std::string&)>;
 
+constexpr int kMaxOfiRails = 16;
+
 template <typename T>
 absl::Status ReadNumber(const Lookup& lookup, const std::string& name, T min_value, T* out) {
   std::optional<std::string> text = lookup(name);
@@ -71,6 +73,19 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
                                                    check_calls, "' is not 0 or 1"));
   }
   c.check_calls = check_calls == 1;
+  if (auto name = lookup("ULTRACC_TRANSPORT"); name && !name->empty()) {
+    if (*name != "tcp" && *name != "ofi") {
+      return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_TRANSPORT='",
+                                                     *name, "' is not tcp or ofi"));
+    }
+    c.transport = *name;
+  }
+  c.ofi_provider = lookup("ULTRACC_OFI_PROVIDER").value_or("");
+  if (auto s = ReadNumber<int>(lookup, "ULTRACC_OFI_RAILS", 1, &c.ofi_rails); !s.ok()) return s;
+  if (c.ofi_rails > kMaxOfiRails) {
+    return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_OFI_RAILS='",
+                                                   c.ofi_rails, "' is more than ", kMaxOfiRails));
+  }
   if (auto name = lookup("ULTRACC_ALGO"); name && !name->empty()) {
     absl::StatusOr<collectives::Algorithm> algorithm = collectives::ParseAlgorithm(*name);
     if (!algorithm.ok()) {

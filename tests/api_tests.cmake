@@ -142,3 +142,23 @@ ultracc_api_test(ApiDaemon.2x2.mismatched_counts TIMEOUT 120 RUN_SERIAL
                  COMMAND $<TARGET_FILE:ultracc_cli> launch --nodes 2 --chips-per-node 2 --
                          $<TARGET_FILE:collectives_check>
                  ARGS --collectives mismatch)
+
+# The same matrix with the nodes linked by libfabric (--transport ofi): the tcp and shm providers,
+# 2 and 3 nodes, one and two rails; and embedded mode over ofi, which split communicators also use.
+foreach(provider tcp shm)
+  foreach(shape 2x2 3x1)
+    string(REPLACE "x" ";" dims ${shape})
+    list(GET dims 0 nodes)
+    list(GET dims 1 chips)
+    foreach(rails 1 2)
+      set(launch $<TARGET_FILE:ultracc_cli> launch --nodes ${nodes} --chips-per-node ${chips}
+          --transport ofi --ofi-provider ${provider} --rails ${rails} --
+          $<TARGET_FILE:collectives_check>)
+      ultracc_api_test(ApiDaemonOfi.${provider}.${shape}.rails${rails} TIMEOUT 300 RUN_SERIAL
+                       COMMAND ${launch} ARGS --large)
+    endforeach()
+  endforeach()
+  ultracc_api_test(ApiEmbeddedOfi.${provider}.w3 TIMEOUT 240
+                   ENV ULTRACC_TRANSPORT=ofi ULTRACC_OFI_PROVIDER=${provider}
+                   ARGS --threads 3 --large)
+endforeach()

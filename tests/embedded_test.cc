@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,8 +26,9 @@ constexpr absl::Duration kDeadline = absl::Seconds(90);
 
 class EmbeddedTest : public ::testing::Test {
  protected:
-  // Starts rank `r` of `nranks` of allreduce_check with `args`.
-  std::unique_ptr<Subprocess> StartRank(int r, int nranks, const std::vector<std::string>& args) {
+  // Starts rank `r` of `nranks` of allreduce_check with `args` and `env` added.
+  std::unique_ptr<Subprocess> StartRank(int r, int nranks, const std::vector<std::string>& args,
+                                        const std::map<std::string, std::string>& env = {}) {
     SubprocessOptions options;
     options.argv = {ULTRACC_ALLREDUCE_CHECK, "--embedded", "--id-file", dir_ + "/unique-id"};
     options.argv.insert(options.argv.end(),
@@ -36,6 +39,7 @@ class EmbeddedTest : public ::testing::Test {
                          "ULTRACC_LOCAL_RANK",    "ULTRACC_JOB_TOKEN", "ULTRACC_JOB_ID"};
     options.env["ULTRACC_TIMEOUT_MS"] = "60000";
     options.env["ULTRACC_BOOTSTRAP_HOST"] = "127.0.0.1";
+    for (const auto& [name, value] : env) options.env[name] = value;
     auto process = Subprocess::Start(options);
     EXPECT_TRUE(process.ok()) << process.status();
     return process.ok() ? *std::move(process) : nullptr;
@@ -100,6 +104,78 @@ TEST_F(EmbeddedTest, LostProcessFailsThePeersPromptly) {
     EXPECT_NE(result->out.find("peer rank 1"), std::string::npos) << result->out;
   }
 }
+
+// The links between the processes: our TCP transport, and libfabric's tcp and shm providers with
+// one and two rails.
+struct Links {
+  const char* name;
+  std::map<std::string, std::string> env;
+};
+
+class EmbeddedLinksTest : public EmbeddedTest, public ::testing::WithParamInterface<Links> {};
+
+TEST_P(EmbeddedLinksTest, ThreeProcessesAllReduceExactly) {
+  std::vector<std::unique_ptr<Subprocess>> ranks;
+  for (int r = 0; r < 3; ++r) {
+    ranks.push_back(StartRank(r, 3, {}, GetParam().env));
+    ASSERT_NE(ranks.back(), nullptr);
+  }
+  const absl::Time deadline = absl::Now() + kDeadline;
+  for (int r = 0; r < 3; ++r) {
+    SCOPED_TRACE(absl::StrCat("rank ", r));
+    auto result = ranks[r]->Wait(deadline);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->exit_code, 0) << "stdout:\n" << result->out << "\nstderr:\n" << result->err;
+    EXPECT_NE(result->out.find(absl::StrCat("allreduce_check: rank ", r, " of 3: OK (56 cases)")),
+              std::string::npos)
+        << result->out;
+  }
+}
+
+// A process killed while 16 MiB all-reduces are in flight: the survivors' calls return
+// ultraccRemoteError well within the timeout instead of hanging.
+TEST_P(EmbeddedLinksTest, KilledPeerFailsTheSurvivorsWithRemoteError) {
+  std::map<std::string, std::string> env = GetParam().env;
+  env["ULTRACC_TIMEOUT_MS"] = "15000";
+  std::vector<std::unique_ptr<Subprocess>> ranks;
+  for (int r = 0; r < 3; ++r) {
+    ranks.push_back(StartRank(r, 3,
+                              {"--counts", "4194304", "--repeat", "100000", "--buffers", "malloc",
+                               "--streams", "null", "--placement", "out"},
+                              env));
+    ASSERT_NE(ranks.back(), nullptr);
+  }
+  for (int r = 0; r < 3; ++r) {
+    ASSERT_TRUE(ranks[r]->AwaitStdout(absl::StrCat("rank ", r, ": pass 1 done"),
+                                      absl::Now() + kDeadline))
+        << "rank " << r << " never finished a pass:\n"
+        << ranks[r]->Stdout() << ranks[r]->Stderr();
+  }
+  ASSERT_TRUE(ranks[1]->Signal(SIGKILL).ok());
+  const absl::Time killed = absl::Now();
+  for (int r : {0, 2}) {
+    SCOPED_TRACE(absl::StrCat("rank ", r));
+    auto result = ranks[r]->Wait(killed + absl::Seconds(60));
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_LT(absl::Now() - killed, absl::Seconds(15));
+    EXPECT_EQ(result->exit_code, 1) << result->out << result->err;
+    EXPECT_NE(result->out.find("remote process exited or there was a network error (6)"),
+              std::string::npos)
+        << result->out << result->err;
+  }
+  ranks[1]->Wait(absl::Now() + absl::Seconds(10)).IgnoreError();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Links, EmbeddedLinksTest,
+    ::testing::Values(Links{"Tcp", {{"ULTRACC_TRANSPORT", "tcp"}}},
+                      Links{"OfiTcp", {{"ULTRACC_TRANSPORT", "ofi"}, {"ULTRACC_OFI_PROVIDER", "tcp"}}},
+                      Links{"OfiShm", {{"ULTRACC_TRANSPORT", "ofi"}, {"ULTRACC_OFI_PROVIDER", "shm"}}},
+                      Links{"OfiTcpTwoRails",
+                            {{"ULTRACC_TRANSPORT", "ofi"},
+                             {"ULTRACC_OFI_PROVIDER", "tcp"},
+                             {"ULTRACC_OFI_RAILS", "2"}}}),
+    [](const ::testing::TestParamInfo<Links>& info) { return std::string(info.param.name); });
 
 INSTANTIATE_TEST_SUITE_P(Ranks, EmbeddedSizeTest, ::testing::Values(1, 3, 4),
                          [](const ::testing::TestParamInfo<int>& info) {

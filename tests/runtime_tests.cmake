@@ -38,3 +38,8 @@ add_dependencies(embedded_test allreduce_check)
 
 ultracc_add_test(point_to_point_router_test SOURCES point_to_point_router_test.cc
                  LIBS ultracc_daemon ultracc_transport_inproc TIMEOUT 60)
+
+ultracc_add_test(info_test SOURCES info_test.cc LIBS ultracc_test_processes TIMEOUT 120
+                 LABELS multiprocess)
+target_compile_definitions(info_test PRIVATE ULTRACC_LAUNCHER="$<TARGET_FILE:ultracc_cli>")
+add_dependencies(info_test ultracc_cli ultraccd)

@@ -5,3 +5,6 @@ ultracc_add_test(subset_transport_test SOURCES subset_transport_test.cc
                  LIBS ultracc_transport_subset ultracc_transport_inproc TIMEOUT 60)
 ultracc_add_test(ofi_transport_test SOURCES ofi_transport_test.cc LIBS ultracc_transport_ofi
                  TIMEOUT 300)
+ultracc_add_test(rail_transport_test SOURCES rail_transport_test.cc
+                 LIBS ultracc_transport_rails ultracc_transport_tcp ultracc_transport_factory
+                 TIMEOUT 120)

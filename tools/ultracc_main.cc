@@ -1,11 +1,12 @@
 // ultracc: the command-line front end. Subcommands: launch (run a program as an emulated
-// multi-node job), version.
+// multi-node job), info (what this host offers and a launch would use), version.
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_split.h"
+#include "tools/info/info_command.h"
 #include "tools/launch/launcher.h"
 
 int main(int argc, char** argv) {
@@ -22,8 +23,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 4096));
   launch_cmd->add_option("--chips-per-node,-C", launch.chips_per_node, "ranks per node")
       ->check(CLI::Range(1, 1024));
-  launch_cmd->add_option("--transport", launch.transport, "inter-node transport")
-      ->check(CLI::IsMember({"tcp"}));
+  launch_cmd->add_option("--transport", launch.transport, "inter-node transport: tcp or ofi")
+      ->check(CLI::IsMember({"tcp", "ofi"}));
+  launch_cmd->add_option("--ofi-provider", launch.ofi_provider,
+                         "libfabric provider for --transport ofi (efa, tcp, shm, sockets; default "
+                         "ULTRACC_OFI_PROVIDER, else efa if present, else tcp, else sockets)");
+  launch_cmd->add_option("--rails", launch.ofi_rails,
+                         "ofi endpoints per node that large messages are striped over (default "
+                         "ULTRACC_OFI_RAILS, else 1)")
+      ->check(CLI::Range(1, 16));
   launch_cmd->add_option("--daemons", daemons,
                          "use running daemons HOST:PORT,... (one per node; token from "
                          "ULTRACC_JOB_TOKEN) instead of starting local ones");
@@ -34,11 +42,24 @@ int main(int argc, char** argv) {
   launch_cmd->add_option("command", command, "PROGRAM ARGS...")->required();
   launch_cmd->positionals_at_end();
 
+  ultracc::info::InfoOptions info;
+  CLI::App* info_cmd = app.add_subcommand(
+      "info", "libfabric, its providers, and the transports, layout and algorithms a launch uses");
+  info_cmd->alias("doctor");
+  info_cmd->add_option("--nodes,-N", info.nodes, "emulated nodes")->check(CLI::Range(1, 4096));
+  info_cmd->add_option("--chips-per-node,-C", info.chips_per_node, "ranks per node")
+      ->check(CLI::Range(1, 1024));
+  info_cmd->add_option("--transport", info.transport, "inter-node transport: tcp or ofi")
+      ->check(CLI::IsMember({"tcp", "ofi"}));
+  info_cmd->add_option("--ofi-provider", info.ofi_provider, "libfabric provider to check");
+  info_cmd->add_option("--rails", info.ofi_rails, "ofi rails")->check(CLI::Range(1, 16));
+
   app.add_subcommand("version", "print the version")->callback([] {
     std::cout << "ultracc 0.1.0\n";
   });
 
   CLI11_PARSE(app, argc, argv);
+  if (info_cmd->parsed()) return ultracc::info::RunInfo(info);
   if (launch_cmd->parsed()) {
     if (!daemons.empty()) {
       launch.daemons = absl::StrSplit(daemons, ',', absl::SkipEmpty());

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/completion.h"
 
 namespace ultracc::transport {
@@ -42,6 +43,16 @@ class Transport {
 
   // Fails every pending and future request with `cause` (used on abort and on fatal peer loss).
   virtual void Abort(const absl::Status& cause) = 0;
+};
+
+// A transport whose members meet in two steps, with a rendezvous in between: each member opens
+// one and publishes address(), then passes every member's address (indexed by rank) to Connect,
+// which returns once this member can reach every other, or fails naming who could not be reached
+// by `deadline`. Requests may be posted before Connect returns; they flow once connected.
+class ConnectableTransport : public Transport {
+ public:
+  virtual std::string address() const = 0;
+  virtual absl::Status Connect(const std::vector<std::string>& addresses, absl::Time deadline) = 0;
 };
 
 }  // namespace ultracc::transport

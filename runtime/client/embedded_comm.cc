@@ -11,7 +11,7 @@
 #include "runtime/engine/call_agreement.h"
 #include "runtime/engine/collective_call.h"
 #include "transport/subset/subset_transport.h"
-#include "transport/tcp/tcp_transport.h"
+#include "transport/factory/open_transport.h"
 
 namespace ultracc::client {
 
@@ -39,12 +39,16 @@ absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Join(
   std::shared_ptr<transport::Transport> links;
   if (nranks > 1) {
     absl::Time deadline = absl::Now() + config.timeout;
-    transport::tcp::TcpOptions tcp;
-    tcp.rank = rank;
-    tcp.size = nranks;
-    tcp.bind_host = config.bootstrap_host;
-    tcp.group_key = key_prefix;
-    auto transport = transport::tcp::TcpTransport::Listen(tcp);
+    transport::TransportSpec spec;
+    spec.kind = config.transport;
+    spec.rank = rank;
+    spec.size = nranks;
+    spec.bind_host = config.bootstrap_host;
+    spec.group_key = key_prefix;
+    spec.ofi_provider = config.ofi_provider;
+    spec.ofi_rails = config.ofi_rails;
+    spec.timeout = config.timeout;
+    auto transport = transport::OpenTransport(spec);
     if (!transport.ok()) return transport.status();
     bootstrap::StoreClient store(store_address, token);
     // Each rank publishes "<nranks>|<address>" so that a rank started with another size is

@@ -8,6 +8,7 @@
 #include "runtime/control/status_convert.h"
 #include "runtime/control/token.h"
 #include "runtime/log.h"
+#include "transport/factory/open_transport.h"
 
 namespace ultracc::daemon {
 namespace {
@@ -56,9 +57,10 @@ grpc::Status ControlService::LaunchRanks(grpc::ServerContext* context,
                         absl::StrCat("node rank ", node, " with ", job.nodes(), " nodes and ",
                                      job.daemon_addresses_size(), " daemon addresses"));
   }
-  if (job.transport() != "tcp") {
+  if (job.transport() != "tcp" && job.transport() != "ofi") {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("transport '", job.transport(), "' is not available; use tcp"));
+                        absl::StrCat("transport '", job.transport(), "' is unknown; valid: ",
+                                     transport::TransportKinds()));
   }
   std::map<std::string, std::string> job_env(job.env().begin(), job.env().end());
   absl::StatusOr<Config> config = Config::FromEnvironmentWith(job_env);

@@ -11,7 +11,7 @@
 #include "runtime/engine/collective_call.h"
 #include "runtime/submission/operation.h"
 #include "runtime/log.h"
-#include "transport/tcp/tcp_transport.h"
+#include "transport/factory/open_transport.h"
 
 namespace ultracc::daemon {
 
@@ -231,13 +231,19 @@ absl::Status NodeJob::ConnectNodes() {
   engine_options.total_ranks = nodes * local_size();
   engine_options.slice_bytes = options_.config.slice_bytes;
   if (nodes > 1) {
-    transport::tcp::TcpOptions tcp;
-    tcp.rank = options_.node_rank;
-    tcp.size = nodes;
-    tcp.bind_host = options_.config.bootstrap_host;
-    tcp.group_key = options_.job.job_id();
-    absl::StatusOr<std::unique_ptr<transport::tcp::TcpTransport>> listening =
-        transport::tcp::TcpTransport::Listen(tcp);
+    transport::TransportSpec spec;
+    spec.kind = options_.job.transport().empty() ? "tcp" : options_.job.transport();
+    spec.rank = options_.node_rank;
+    spec.size = nodes;
+    spec.bind_host = options_.config.bootstrap_host;
+    spec.group_key = options_.job.job_id();
+    // The launcher puts its settings in the job's environment, which options_.config was read
+    // from, so every node picks the same provider and rails.
+    spec.ofi_provider = options_.config.ofi_provider;
+    spec.ofi_rails = options_.config.ofi_rails;
+    spec.timeout = options_.config.timeout;
+    absl::StatusOr<std::unique_ptr<transport::ConnectableTransport>> listening =
+        transport::OpenTransport(spec);
     if (!listening.ok()) return listening.status();
     const std::string prefix = absl::StrCat(options_.job.job_id(), "/node-transport/");
     absl::Time deadline = absl::Now() + options_.config.timeout;
@@ -252,7 +258,7 @@ absl::Status NodeJob::ConnectNodes() {
       if (!address.ok()) return address.status();
       addresses[n] = *address;
     }
-    transport::tcp::TcpTransport* tcp_transport = listening->get();
+    transport::ConnectableTransport* node_transport = listening->get();
     {
       // Published before Connect so that stopping the job can abort a Connect that waits for a
       // node that will never come.
@@ -260,7 +266,9 @@ absl::Status NodeJob::ConnectNodes() {
       if (stopping_) return absl::CancelledError("the job stopped while connecting nodes");
       transport_ = *std::move(listening);
     }
-    if (auto s = tcp_transport->Connect(addresses, deadline); !s.ok()) return s;
+    if (auto s = node_transport->Connect(addresses, deadline); !s.ok()) return s;
+    LogInfo(absl::StrCat("node ", options_.node_rank, ": ", nodes, " nodes connected over ",
+                         node_transport->Name()));
     engine_options.transport = transport_.get();
     p2p_->SetTransport(transport_.get());
   }

@@ -37,6 +37,7 @@ struct Options {
   int use_null, use_created;       /* streams */
   int use_in_place, use_out_place; /* placement */
   int embedded, rank, nranks, quit_rank;
+  int repeat; /* passes over the cases; with more than one, stops at the first failure */
   const char* id_file;
   long timeout_ms;
 };
@@ -96,6 +97,7 @@ static void ParseOptions(int argc, char** argv, struct Options* o) {
   o->use_in_place = o->use_out_place = 1;
   o->rank = -1;
   o->quit_rank = -1;
+  o->repeat = 1;
   o->timeout_ms = 60000;
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
@@ -131,6 +133,8 @@ static void ParseOptions(int argc, char** argv, struct Options* o) {
       o->id_file = v;
     } else if (strcmp(a, "--quit-rank") == 0) {
       o->quit_rank = atoi(v);
+    } else if (strcmp(a, "--repeat") == 0) {
+      o->repeat = atoi(v) > 0 ? atoi(v) : 1;
     } else if (strcmp(a, "--timeout-ms") == 0) {
       o->timeout_ms = atol(v);
     } else {
@@ -299,19 +303,22 @@ int main(int argc, char** argv) {
   ultraccStream_t stream = NULL;
   if (o.use_created) Check(ultraccStreamCreate(&stream), "ultraccStreamCreate", comm);
   int failures = 0, cases = 0;
-  for (int c = 0; c < o.num_counts; ++c) {
-    for (int arena = 1; arena >= 0; --arena) {
-      if (!(arena ? o.use_arena : o.use_malloc)) continue;
-      for (int in_place = 1; in_place >= 0; --in_place) {
-        if (!(in_place ? o.use_in_place : o.use_out_place)) continue;
-        for (int s = 0; s < 2; ++s) {
-          if (!(s == 0 ? o.use_null : o.use_created)) continue;
-          failures +=
-              RunCase(comm, s == 0 ? NULL : stream, o.counts[c], arena, in_place, rank, nranks);
-          ++cases;
+  for (int pass = 1; pass <= o.repeat && !(o.repeat > 1 && failures > 0); ++pass) {
+    for (int c = 0; c < o.num_counts; ++c) {
+      for (int arena = 1; arena >= 0; --arena) {
+        if (!(arena ? o.use_arena : o.use_malloc)) continue;
+        for (int in_place = 1; in_place >= 0; --in_place) {
+          if (!(in_place ? o.use_in_place : o.use_out_place)) continue;
+          for (int s = 0; s < 2; ++s) {
+            if (!(s == 0 ? o.use_null : o.use_created)) continue;
+            failures +=
+                RunCase(comm, s == 0 ? NULL : stream, o.counts[c], arena, in_place, rank, nranks);
+            ++cases;
+          }
         }
       }
     }
+    if (o.repeat > 1) printf("allreduce_check: rank %d: pass %d done\n", rank, pass);
   }
   if (stream != NULL) Check(ultraccStreamDestroy(stream), "ultraccStreamDestroy", comm);
   Check(ultraccCommDestroy(comm), "ultraccCommDestroy", NULL);

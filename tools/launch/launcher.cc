@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "runtime/control/token.h"
+#include "transport/ofi/ofi_fabric.h"
 #include "tools/launch/daemon_client.h"
 #include "tools/launch/local_daemons.h"
 
@@ -95,6 +96,18 @@ int RunLaunch(const LaunchOptions& options) {
     return 1;
   }
   if (token.empty()) token = control::NewToken();
+  // A provider that is missing here fails the launch at once, not every rank's first collective.
+  // (With --daemons the nodes may be other hosts; they report their own.)
+  if (options.transport == "ofi" && options.daemons.empty() && options.nodes > 1) {
+    std::string provider = options.ofi_provider;
+    if (const char* p = getenv("ULTRACC_OFI_PROVIDER"); provider.empty() && p != nullptr) {
+      provider = p;
+    }
+    if (auto info = transport::ofi::SelectProvider(provider); !info.ok()) {
+      relay.Note(absl::StrCat("--transport ofi: ", info.status().message()));
+      return 1;
+    }
+  }
 
   LocalDaemons local;
   std::vector<std::string> addresses = options.daemons;
@@ -126,6 +139,14 @@ int RunLaunch(const LaunchOptions& options) {
   for (const auto& a : options.args) job.add_args(a);
   if (char cwd[4096]; getcwd(cwd, sizeof(cwd)) != nullptr) job.set_working_directory(cwd);
   ForwardSettings(&job);
+  // Every rank and every daemon of the job read the same transport settings from here.
+  (*job.mutable_env())["ULTRACC_TRANSPORT"] = options.transport;
+  if (!options.ofi_provider.empty()) {
+    (*job.mutable_env())["ULTRACC_OFI_PROVIDER"] = options.ofi_provider;
+  }
+  if (options.ofi_rails > 0) {
+    (*job.mutable_env())["ULTRACC_OFI_RAILS"] = absl::StrCat(options.ofi_rails);
+  }
 
   for (int n = 0; n < options.nodes; ++n) {
     absl::Status s = daemons[n]->Health(absl::Now() + kStartTimeout).status();

@@ -14,6 +14,8 @@ struct LaunchOptions {
   int nodes = 1;
   int chips_per_node = 1;
   std::string transport = "tcp";
+  std::string ofi_provider;  // empty: ULTRACC_OFI_PROVIDER if set, else libfabric's default order
+  int ofi_rails = 0;         // 0: ULTRACC_OFI_RAILS if set, else 1
   std::vector<std::string> daemons;  // running daemons to use, by node; empty: start local ones
   std::string daemon_binary;         // empty: the ultraccd next to this executable
   std::string program;

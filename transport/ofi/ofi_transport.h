@@ -62,18 +62,18 @@ struct OfiOptions {
 
 // Concurrency: public methods may be called from any thread; all endpoint work happens on the
 // progress thread (see ProgressEngine). Connect is called once, from one thread.
-class OfiTransport final : public Transport {
+class OfiTransport final : public ConnectableTransport {
  public:
   static absl::StatusOr<std::unique_ptr<OfiTransport>> Open(const OfiOptions& options);
   // Fails pending requests with Cancelled and releases every libfabric resource.
   ~OfiTransport() override;
 
   // This member's endpoint name, printable, for peers' Connect.
-  std::string address() const { return endpoint_->name(); }
+  std::string address() const override { return endpoint_->name(); }
   // Inserts every member's address (indexed by rank) and waits until each peer has been heard
   // from, or `deadline` (then DeadlineExceeded naming the silent ranks). Requests may be posted
   // before; they flow once the addresses are in.
-  absl::Status Connect(const std::vector<std::string>& addresses, absl::Time deadline);
+  absl::Status Connect(const std::vector<std::string>& addresses, absl::Time deadline) override;
 
   // Registers a whole region (an arena) once, so operations inside it need no registration.
   absl::Status RegisterRegion(const void* base, size_t bytes);
@@ -83,7 +83,8 @@ class OfiTransport final : public Transport {
   size_t segment_bytes() const { return segment_bytes_; }
   size_t registrations() const { return registrations_->registrations(); }
 
-  std::string Name() const override { return "ofi"; }
+  // "ofi:" and the provider, e.g. "ofi:tcp;ofi_rxm".
+  std::string Name() const override { return "ofi:" + provider(); }
   int Rank() const override { return options_.rank; }
   int Size() const override { return options_.size; }
   void PostSend(int peer, uint64_t tag, const void* data, size_t bytes, Request* request) override;

@@ -47,7 +47,7 @@ struct TcpOptions {
 // be called from any thread: they only read immutable members and hand their work to the I/O
 // thread with asio::post, which also orders a thread's posts (hence same-tag FIFO). Connect()
 // blocks its caller on `connect_done_`, which the I/O thread completes.
-class TcpTransport final : public Transport {
+class TcpTransport final : public ConnectableTransport {
  public:
   // Binds a listening socket on an ephemeral port of bind_host and starts the I/O thread.
   static absl::StatusOr<std::unique_ptr<TcpTransport>> Listen(const TcpOptions& options);
@@ -55,13 +55,13 @@ class TcpTransport final : public Transport {
   ~TcpTransport() override;
 
   // "host:port" that peers pass to Connect.
-  std::string address() const { return address_; }
+  std::string address() const override { return address_; }
 
   // Establishes one connection to every other member (addresses indexed by rank, own entry
   // ignored). Returns when all size-1 connections are up, or an error naming the peer rank and
   // address that could not be reached, by `deadline` or connect_timeout, whichever comes first.
   // Call once. Sends and receives may be posted before it returns; they flow once connected.
-  absl::Status Connect(const std::vector<std::string>& addresses, absl::Time deadline);
+  absl::Status Connect(const std::vector<std::string>& addresses, absl::Time deadline) override;
 
   std::string Name() const override { return "tcp"; }
   int Rank() const override { return options_.rank; }
