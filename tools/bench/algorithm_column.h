@@ -1,0 +1,32 @@
+// The --show-algorithm column: which algorithm the default rule of collectives/algorithm.h picks
+// for a row, with ULTRACC_ALGO applied the way the engine applies it. In daemon mode the node
+// engine runs one member per node, so the rule sees the number of nodes, not of ranks.
+//
+// The only file of the benchmark that uses a library internal (the rule itself, so that the
+// column cannot drift from what runs). When the topology-aware tuner replaces the size rule, this
+// is the one place to ask it instead, together with its predicted time for the `predicted` column.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace ultracc::bench {
+
+class AlgorithmColumn {
+ public:
+  // Reads ULTRACC_ALGO and the node count of a rank started by `ultracc launch` (world size over
+  // ULTRACC_LOCAL_SIZE); `nranks` stands in when the launcher's variables are missing.
+  explicit AlgorithmColumn(int nranks);
+
+  // "ring", "rhd", ... for `collective` (bench_options.h names) moving `rule_bytes` per member;
+  // "p2p" for send_recv and permute; "?" when the rule refuses.
+  std::string For(const std::string& collective, size_t rule_bytes) const;
+
+  int participants() const { return participants_; }
+
+ private:
+  int participants_ = 1;
+  int forced_ = 0;  // collectives::Algorithm, kept as int to keep the header free of internals
+};
+
+}  // namespace ultracc::bench

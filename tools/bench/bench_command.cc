@@ -1,0 +1,100 @@
+// `ultracc bench`; see bench_command.h.
+#include "tools/bench/bench_command.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "tools/bench/bench_options.h"
+#include "tools/bench/busbw_plot.h"
+#include "tools/bench/results_file.h"
+#include "tools/bench/run_comparison.h"
+
+namespace ultracc::bench {
+namespace {
+
+std::string ProgramNextToSelf(const std::string& name) {
+  char path[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0) return name;
+  std::string self(path, static_cast<size_t>(n));
+  return self.substr(0, self.rfind('/') + 1) + name;
+}
+
+int Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "ultracc bench: %s\n", message.c_str());
+  return code;
+}
+
+int Compare(const BenchCommandOptions& options) {
+  std::vector<RunResults> runs(2);
+  std::string error;
+  for (size_t i = 0; i < 2; ++i) {
+    if (!LoadResults(options.compare[i], &runs[i], &error)) return Fail(1, "--compare: " + error);
+  }
+  PrintComparison(stdout, runs[0], runs[1]);
+  if (!options.plot_path.empty()) {
+    if (!WriteBusBandwidthPlot(options.plot_path, runs, &error)) return Fail(1, "--plot: " + error);
+    std::printf("# Plot written to %s\n", options.plot_path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int RunBenchCommand(BenchCommandOptions options) {
+  if (!options.compare.empty()) {
+    if (options.compare.size() != 2) return Fail(2, "--compare takes two files: A.json B.json");
+    return Compare(options);
+  }
+  BenchOptions bench;
+  std::string error;
+  if (!ParseBenchArgs(options.bench_args, &bench, &error)) return Fail(2, error);
+
+  // Ranks may run in another directory: hand them absolute paths.
+  std::vector<std::string>& args = options.bench_args;
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--json" || args[i] == "--csv") {
+      args[i + 1] = std::filesystem::absolute(args[i + 1]).string();
+    }
+  }
+  std::string json_path =
+      bench.json_path.empty() ? "" : std::filesystem::absolute(bench.json_path).string();
+  std::string temporary_json;
+  if (!options.plot_path.empty() && json_path.empty()) {
+    char name[] = "/tmp/ultracc-bench-XXXXXX.json";
+    int fd = mkstemps(name, 5);
+    if (fd < 0) return Fail(1, "--plot: cannot create a temporary results file");
+    close(fd);
+    temporary_json = json_path = name;
+    args.push_back("--json");
+    args.push_back(name);
+  }
+  // The launcher relays whole lines, so a terminal gets the line form of the progress report.
+  if (isatty(2) && !bench.progress) args.push_back("--progress");
+
+  options.launch.program =
+      options.perf_binary.empty() ? ProgramNextToSelf("ultracc_perf") : options.perf_binary;
+  options.launch.args = args;
+  options.launch.tag_output = false;
+  if (bench.timeout_s > 0) options.launch.job_timeout = absl::Seconds(bench.timeout_s + 30);
+  int code = launch::RunLaunch(options.launch);
+
+  if (!options.plot_path.empty()) {
+    std::vector<RunResults> runs(1);
+    if (!LoadResults(json_path, &runs[0], &error)) {
+      code = code != 0 ? code : Fail(1, "--plot: " + error);
+    } else if (!WriteBusBandwidthPlot(options.plot_path, runs, &error)) {
+      code = code != 0 ? code : Fail(1, "--plot: " + error);
+    } else {
+      std::printf("# Plot written to %s\n", options.plot_path.c_str());
+    }
+  }
+  if (!temporary_json.empty()) std::remove(temporary_json.c_str());
+  return code;
+}
+
+}  // namespace ultracc::bench

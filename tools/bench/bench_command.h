@@ -1,0 +1,29 @@
+// `ultracc bench COLLECTIVE [launch options] [bench flags]`: runs the benchmark program
+// (ultracc_perf, found next to the ultracc binary) as the ranks of an emulated job, exactly as
+// `ultracc launch` would, then draws --plot; or, with --compare A.json B.json, compares two saved
+// runs without launching anything.
+//
+// Extension points left for the topology work: --topology and --virtual-chips (engine-only mode)
+// would fill LaunchOptions differently (or bypass ranks altogether) here, and the `predicted`
+// column would come from the tuner beside AlgorithmColumn (algorithm_column.h).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tools/launch/launcher.h"
+
+namespace ultracc::bench {
+
+struct BenchCommandOptions {
+  launch::LaunchOptions launch;         // nodes, chips, transport, provider, rails
+  std::vector<std::string> bench_args;  // COLLECTIVE and the bench flags, passed on
+  std::string plot_path;                // --plot FILE.svg
+  std::vector<std::string> compare;     // --compare A.json B.json
+  std::string perf_binary;              // empty: ultracc_perf next to this executable
+};
+
+// Returns the exit code: the job's (as `ultracc launch`), 2 for bad flags, 1 for unreadable files.
+int RunBenchCommand(BenchCommandOptions options);
+
+}  // namespace ultracc::bench
