@@ -1,11 +1,13 @@
 // ultracc: the command-line front end. Subcommands: launch (run a program as an emulated
-// multi-node job), info (what this host offers and a launch would use), version.
+// multi-node job), bench (collective benchmarks in nccl-tests' layout over such a job), info
+// (what this host offers and a launch would use), version.
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_split.h"
+#include "tools/bench/bench_command.h"
 #include "tools/info/info_command.h"
 #include "tools/launch/launcher.h"
 
@@ -54,12 +56,40 @@ int main(int argc, char** argv) {
   info_cmd->add_option("--ofi-provider", info.ofi_provider, "libfabric provider to check");
   info_cmd->add_option("--rails", info.ofi_rails, "ofi rails")->check(CLI::Range(1, 16));
 
+  ultracc::bench::BenchCommandOptions bench;
+  CLI::App* bench_cmd = app.add_subcommand(
+      "bench",
+      "benchmark collectives over an emulated job, in nccl-tests' layout: ultracc bench "
+      "COLLECTIVE|all [launch options] [-b -e -f -i -n -w -c -d -o -r -a -z -T] [--json F] "
+      "[--csv F] [--show-algorithm] [--plot F.svg]; or ultracc bench --compare A.json B.json");
+  bench_cmd->add_option("--nodes,-N", bench.launch.nodes, "emulated nodes (one ultraccd each)")
+      ->check(CLI::Range(1, 4096));
+  bench_cmd->add_option("--chips-per-node,-C", bench.launch.chips_per_node, "ranks per node")
+      ->check(CLI::Range(1, 1024));
+  bench_cmd->add_option("--transport", bench.launch.transport, "inter-node transport: tcp or ofi")
+      ->check(CLI::IsMember({"tcp", "ofi"}));
+  bench_cmd->add_option("--ofi-provider", bench.launch.ofi_provider,
+                        "libfabric provider for --transport ofi");
+  bench_cmd->add_option("--rails", bench.launch.ofi_rails, "ofi rails per node")
+      ->check(CLI::Range(1, 16));
+  bench_cmd->add_option("--plot", bench.plot_path,
+                        "write an SVG of bus bandwidth against message size");
+  bench_cmd->add_option("--compare", bench.compare,
+                        "print two --json runs side by side with ratios (no launch)")
+      ->expected(2);
+  // COLLECTIVE and nccl-tests' flags go to the benchmark program, which parses them.
+  bench_cmd->allow_extras();
+
   app.add_subcommand("version", "print the version")->callback([] {
     std::cout << "ultracc 0.1.0\n";
   });
 
   CLI11_PARSE(app, argc, argv);
   if (info_cmd->parsed()) return ultracc::info::RunInfo(info);
+  if (bench_cmd->parsed()) {
+    bench.bench_args = bench_cmd->remaining();
+    return ultracc::bench::RunBenchCommand(bench);
+  }
   if (launch_cmd->parsed()) {
     if (!daemons.empty()) {
       launch.daemons = absl::StrSplit(daemons, ',', absl::SkipEmpty());
