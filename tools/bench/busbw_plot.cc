@@ -11,7 +11,7 @@
 namespace ultracc::bench {
 namespace {
 
-constexpr double kWidth = 900, kHeight = 520;
+constexpr double kWidth = 900, kMinHeight = 520, kLegendLine = 18;
 constexpr double kLeft = 80, kRight = 260, kTop = 40, kBottom = 70;
 const char* const kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
@@ -36,6 +36,16 @@ std::string Escape(const std::string& text) {
       out += c;
   }
   return out;
+}
+
+// A round step (1, 2 or 5 times a power of ten) giving about five ticks up to `max`.
+double TickStep(double max) {
+  const double raw = max / 5;
+  const double power = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0}) {
+    if (m * power >= raw) return m * power;
+  }
+  return 10 * power;
 }
 
 std::string SizeLabel(double bytes) {
@@ -91,15 +101,20 @@ bool WriteBusBandwidthPlot(const std::string& path, const std::vector<RunResults
   double lx1 = std::ceil(std::log2(std::max(max_x, 1.0)));
   if (lx1 <= lx0) lx1 = lx0 + 1;
   if (max_y <= 0) max_y = 1;
-  max_y *= 1.1;
-  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  const double y_step = TickStep(max_y);
+  const int y_ticks = static_cast<int>(std::ceil(max_y / y_step - 1e-9));
+  max_y = y_step * y_ticks;
+  // The legend lists every series beside the plot; the image grows to hold it.
+  const double height =
+      std::max(kMinHeight, kTop + 20 + kLegendLine * static_cast<double>(series.size()));
+  const double plot_w = kWidth - kLeft - kRight, plot_h = height - kTop - kBottom;
   auto px = [&](double bytes) { return kLeft + (std::log2(bytes) - lx0) / (lx1 - lx0) * plot_w; };
   auto py = [&](double bw) { return kTop + plot_h - bw / max_y * plot_h; };
 
   std::ostringstream svg;
   svg << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
-      << "\" viewBox=\"0 0 " << kWidth << " " << kHeight
+      << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << height
+      << "\" viewBox=\"0 0 " << kWidth << " " << height
       << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       << "<text x=\"" << kLeft + plot_w / 2 << "\" y=\"22\" text-anchor=\"middle\" "
@@ -117,15 +132,15 @@ bool WriteBusBandwidthPlot(const std::string& path, const std::vector<RunResults
         << kTop + plot_h + 16 << "\" text-anchor=\"middle\">" << SizeLabel(std::ldexp(1.0, e))
         << "</text>\n";
   }
-  for (int i = 0; i <= 5; ++i) {
-    const double bw = max_y * i / 5, y = py(bw);
+  for (int i = 0; i <= y_ticks; ++i) {
+    const double bw = y_step * i, y = py(bw);
     char text[32];
-    std::snprintf(text, sizeof(text), "%.3g", bw);
+    std::snprintf(text, sizeof(text), "%g", bw);
     svg << "<line x1=\"" << kLeft << "\" y1=\"" << y << "\" x2=\"" << kLeft + plot_w << "\" y2=\""
         << y << "\" stroke=\"#e0e0e0\"/>\n<text x=\"" << kLeft - 6 << "\" y=\"" << y + 4
         << "\" text-anchor=\"end\">" << text << "</text>\n";
   }
-  svg << "</g>\n<text id=\"x-label\" x=\"" << kLeft + plot_w / 2 << "\" y=\"" << kHeight - 20
+  svg << "</g>\n<text id=\"x-label\" x=\"" << kLeft + plot_w / 2 << "\" y=\"" << height - 20
       << "\" text-anchor=\"middle\">message size (bytes, log scale)</text>\n"
       << "<text id=\"y-label\" x=\"20\" y=\"" << kTop + plot_h / 2
       << "\" text-anchor=\"middle\" transform=\"rotate(-90 20 " << kTop + plot_h / 2
@@ -140,7 +155,7 @@ bool WriteBusBandwidthPlot(const std::string& path, const std::vector<RunResults
   svg << "</g>\n<g id=\"legend\">\n";
   const double legend_x = kLeft + plot_w + 20;
   for (size_t i = 0; i < series.size(); ++i) {
-    const double y = kTop + 10 + 18 * static_cast<double>(i);
+    const double y = kTop + 10 + kLegendLine * static_cast<double>(i);
     svg << "<line x1=\"" << legend_x << "\" y1=\"" << y << "\" x2=\"" << legend_x + 24 << "\" y2=\""
         << y << "\" stroke=\"" << kColors[i % 10] << "\" stroke-width=\"2\"/>\n"
         << "<text x=\"" << legend_x + 30 << "\" y=\"" << y + 4 << "\">" << Escape(series[i].label)
