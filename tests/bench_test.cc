@@ -1,7 +1,8 @@
 // `ultracc bench`: runs the benchmark over a 2-node x 2-chip job and reads what it prints and
 // writes. The table must keep nccl-tests' columns, busbw/algbw must be the nccl-tests factor for
 // n = 4 ranks, every collective must check 0 wrong, and the JSON, CSV and SVG files must agree
-// with the table. Bad flags fail before anything is launched, naming the flag.
+// with the table. Bad flags fail before anything is launched, naming the flag. In process: the
+// check's reference arithmetic and that it counts a collective that did not run as wrong.
 #include <unistd.h>
 
 #include <cmath>
@@ -21,6 +22,9 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/subprocess.h"
+#include "tools/bench/bench_options.h"
+#include "tools/bench/collective_case.h"
+#include "tools/bench/element_values.h"
 
 namespace ultracc {
 namespace {
@@ -335,6 +339,63 @@ TEST(BenchFlagsTest, TheReadmeAllReduceProgramStillRunsUnderLaunch) {
   EXPECT_NE(r.out.find("[0]         1024           256     float     sum      -1"),
             std::string::npos)
       << r.out;
+}
+
+// The check's own arithmetic, in process: encodings of the narrow floats, integer wrap-around,
+// the tolerance, and that a collective that did not run is counted wrong element by element.
+TEST(BenchCheckTest, NarrowFloatEncodingsAndIntegerWrapAround) {
+  using bench::FindType;
+  unsigned char buffer[8] = {};
+  const std::vector<std::pair<std::string, uint32_t>> ones = {
+      {"half", 0x3c00}, {"bfloat16", 0x3f80}, {"f8e4m3", 0x38}, {"f8e5m2", 0x3c}};
+  for (const auto& [name, bits] : ones) {
+    const bench::TypeInfo& t = *FindType(name);
+    bench::StoreElement(buffer, 0, t, 1.0);
+    uint32_t stored = buffer[0] | (t.bytes == 2 ? buffer[1] << 8 : 0);
+    EXPECT_EQ(stored, bits) << name;
+  }
+  bench::StoreElement(buffer, 0, *FindType("f8e4m3"), 448.0);
+  EXPECT_EQ(buffer[0], 0x7e);
+  for (const bench::TypeInfo& t : bench::AllTypes()) {
+    for (double v : {0.0, 1.0, 2.0, 3.0, 5.0, 6.0, 0.75}) {
+      if (!t.is_float && v != static_cast<int>(v)) continue;
+      bench::StoreElement(buffer, 0, t, v);
+      EXPECT_EQ(bench::LoadElement(buffer, 0, t), v) << t.name;
+    }
+  }
+  EXPECT_EQ(bench::ReferenceReduce({16, 16}, ultraccProd, *FindType("int8")), 0);
+  EXPECT_EQ(bench::ReferenceReduce({100, 100}, ultraccSum, *FindType("int8")), -56);
+  EXPECT_EQ(bench::ReferenceReduce({3, 4}, ultraccAvg, *FindType("int32")), 3);
+  EXPECT_EQ(bench::ReferenceReduce({3, 4}, ultraccAvg, *FindType("float")), 3.5);
+  EXPECT_TRUE(bench::Matches(3.5, 3.5, {3, 4}, ultraccAvg, *FindType("f8e5m2")));
+  EXPECT_FALSE(bench::Matches(4.5, 3.5, {3, 4}, ultraccAvg, *FindType("float")));
+  EXPECT_FALSE(bench::Matches(-1, 0, {0, 0}, ultraccSum, *FindType("f8e5m2")));
+}
+
+TEST(BenchCheckTest, SizesFollowNcclTestsAndAnUnrunCollectiveIsCountedWrong) {
+  const int n = 4;
+  for (const std::string& collective : bench::AllCollectives()) {
+    // Rank 0, root 0: the output a collective that never ran leaves behind (poison, or in place
+    // the rank's own input) must count as wrong wherever it differs from the result.
+    bench::CaseParams params{collective, bench::FindType("float"), ultraccSum, 0, 0, n};
+    bench::CollectiveCase c(params, 4096);
+    if (collective != "all_to_allv") {
+      EXPECT_EQ(c.size_bytes(), 4096u) << collective;  // the whole array, whatever the split
+    }
+    EXPECT_DOUBLE_EQ(c.bus_factor(), BusFactor(collective, n)) << collective;
+    std::vector<char> send(bench::CollectiveCase::BufferBytes(4096, *params.type, n));
+    std::vector<char> recv(send.size());
+    c.Prepare(send.data(), recv.data(), /*in_place=*/false);
+    const long per_rank = static_cast<long>(c.count()) / n;
+    const long expected = collective == "reduce_scatter" ? per_rank
+                          : collective == "all_to_allv"  ? static_cast<long>(c.recv_elements())
+                                                         : static_cast<long>(c.count());
+    EXPECT_EQ(c.CountWrong(recv.data(), false), expected) << collective;
+    if (collective == "all_gather") {  // in place, only the rank's own block is already right
+      c.Prepare(send.data(), recv.data(), /*in_place=*/true);
+      EXPECT_EQ(c.CountWrong(recv.data(), true), static_cast<long>(c.count()) - per_rank);
+    }
+  }
 }
 
 }  // namespace
