@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_split.h"
 #include "tools/bench/bench_command.h"
+#include "tools/bench/bench_options.h"
 #include "tools/info/info_command.h"
 #include "tools/launch/launcher.h"
 
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
       ->expected(2);
   // COLLECTIVE and nccl-tests' flags go to the benchmark program, which parses them.
   bench_cmd->allow_extras();
+  bench_cmd->footer(ultracc::bench::BenchUsage());
 
   app.add_subcommand("version", "print the version")->callback([] {
     std::cout << "ultracc 0.1.0\n";

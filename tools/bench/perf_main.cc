@@ -111,6 +111,33 @@ PlacementResult Measure(const CollectiveCase& c, void* send, void* recv, bool in
   return p;
 }
 
+// How far a long sweep is, on stderr: whole lines (the launcher relays lines), at most one every
+// few seconds and none before, so short sweeps stay quiet.
+class ProgressLine {
+ public:
+  ProgressLine(bool enabled, size_t total) : enabled_(enabled), total_(total) {}
+
+  void Update(size_t done, const std::string& last_row) {
+    if (!enabled_) return;
+    const Clock::time_point now = Clock::now();
+    if (now - last_ < kEvery && (done < total_ || !shown_)) return;
+    std::fprintf(stderr, "# progress: %zu/%zu rows after %.0f s, last %s\n", done, total_,
+                 std::chrono::duration<double>(now - start_).count(), last_row.c_str());
+    std::fflush(stderr);
+    shown_ = true;
+    last_ = now;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::chrono::seconds kEvery{2};
+  const bool enabled_;
+  const size_t total_;
+  const Clock::time_point start_ = Clock::now();
+  Clock::time_point last_ = start_;
+  bool shown_ = false;
+};
+
 std::vector<size_t> Sizes(const BenchOptions& o) {
   std::vector<size_t> sizes;
   for (size_t b = o.min_bytes; b <= o.max_bytes;) {
@@ -163,8 +190,6 @@ int Main(int argc, char** argv, int default_check) {
 
   const AlgorithmColumn algorithms(job.nranks);
   const bool leader = job.rank == 0;
-  const bool tty_progress = isatty(2) != 0;
-  const bool progress = leader && (o.progress || tty_progress);
   const std::vector<size_t> sizes = Sizes(o);
   size_t total_rows = 0;
   for (const std::string& c : o.collectives) {
@@ -185,6 +210,7 @@ int Main(int argc, char** argv, int default_check) {
   std::vector<ResultRow> rows;
   std::vector<CollectiveSummary> summaries;
   size_t done = 0;
+  ProgressLine progress(leader && (o.progress || isatty(2) != 0), total_rows);
   for (const std::string& collective : o.collectives) {
     if (leader) table.Header(collective);
     const std::vector<std::string> ops =
@@ -212,14 +238,8 @@ int Main(int argc, char** argv, int default_check) {
           if (row.has_in_place) row.in_place = Measure(c, send, recv, true, o, job);
           if (leader) table.Row(row);
           rows.push_back(row);
-          ++done;
-          if (progress) {
-            std::fprintf(stderr, "%s# progress: %zu/%zu rows (%s %s %s %zu B)%s",
-                         o.progress ? "" : "\r", done, total_rows, collective.c_str(),
-                         type_name.c_str(), row.redop.c_str(), row.size,
-                         o.progress || done == total_rows ? "\n" : "");
-            std::fflush(stderr);
-          }
+          progress.Update(++done, collective + " " + type_name + " " + row.redop + " " +
+                                      std::to_string(row.size) + " B");
         }
       }
     }
