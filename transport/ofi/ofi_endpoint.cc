@@ -10,14 +10,71 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <utility>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace ultracc::transport::ofi {
 namespace {
 
 constexpr size_t kCqSize = 4096;
+
+// Providers whose endpoints reach peers of the same process through shared memory they do not
+// map themselves (see ofi_endpoint.h). efa hands same-host peers to shm internally and may need
+// the same; that is not verified, so efa endpoints close at once as before.
+bool ClosesAfterLocalPeers(const std::string& provider) { return provider == "shm"; }
+
+// The retired endpoints of this process and, per endpoint name, how many live endpoints have it
+// in their address vector. Process-wide because the provider state it guards is: every shm
+// endpoint of the process can reach every other. Leaked on purpose, so that nothing is closed
+// while libfabric itself is being torn down at exit.
+class RetiredEndpoints {
+ public:
+  static RetiredEndpoints& Get() {
+    static RetiredEndpoints* retired = new RetiredEndpoints();
+    return *retired;
+  }
+
+  void Hold(const std::string& name) {
+    absl::MutexLock lock(&mutex_);
+    ++holders_[name];
+  }
+
+  // `name` stops being used and lets go of the names it held; `close` runs once no live endpoint
+  // holds `name`, now or when the last holder retires.
+  void Retire(const std::string& name, const std::vector<std::string>& held,
+              std::function<void()> close) {
+    std::vector<std::function<void()>> closable;
+    {
+      absl::MutexLock lock(&mutex_);
+      for (const std::string& peer : held) {
+        auto it = holders_.find(peer);
+        if (it != holders_.end() && --it->second == 0) holders_.erase(it);
+      }
+      retired_.emplace_back(name, std::move(close));
+      for (auto it = retired_.begin(); it != retired_.end();) {
+        if (holders_.contains(it->first)) {
+          ++it;
+        } else {
+          closable.push_back(std::move(it->second));
+          it = retired_.erase(it);
+        }
+      }
+    }
+    for (auto& run : closable) run();
+  }
+
+ private:
+  absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, int> holders_ ABSL_GUARDED_BY(mutex_);
+  std::vector<std::pair<std::string, std::function<void()>>> retired_ ABSL_GUARDED_BY(mutex_);
+};
 
 absl::Status Failed(const char* call, const std::string& provider, int rc) {
   return absl::UnavailableError(
@@ -34,7 +91,8 @@ absl::StatusOr<std::unique_ptr<OfiEndpoint>> OfiEndpoint::Open(const OfiDomain& 
 
 absl::Status OfiEndpoint::Init(const OfiDomain& domain) {
   const std::string provider = domain.provider_name();
-  domain_fabric_ = domain.fabric();
+  domain_fids_ = domain.fids();
+  close_after_local_peers_ = ClosesAfterLocalPeers(provider);
   fi_cq_attr cq_attr{};
   cq_attr.format = FI_CQ_FORMAT_TAGGED;
   cq_attr.size = kCqSize;
@@ -79,15 +137,26 @@ absl::Status OfiEndpoint::Init(const OfiDomain& domain) {
 }
 
 OfiEndpoint::~OfiEndpoint() {
-  CloseEndpoint();
-  if (av_) fi_close(&av_->fid);
-  if (cq_) fi_close(&cq_->fid);
   if (wake_fd_ >= 0) close(wake_fd_);
+  // The endpoint before what it is bound to (CQ, AV), and those before the domain: the lambda
+  // holds the last reference to the domain and fabric unless the OfiDomain still lives.
+  auto close_all = [ep = ep_, av = av_, cq = cq_, fids = std::move(domain_fids_)] {
+    if (ep) fi_close(&ep->fid);
+    if (av) fi_close(&av->fid);
+    if (cq) fi_close(&cq->fid);
+  };
+  if (close_after_local_peers_) {
+    RetiredEndpoints::Get().Retire(name_, inserted_, std::move(close_all));
+  } else {
+    close_all();
+  }
 }
 
-void OfiEndpoint::CloseEndpoint() {
+bool OfiEndpoint::CloseEndpoint() {
+  if (close_after_local_peers_) return false;
   if (ep_) fi_close(&ep_->fid);
   ep_ = nullptr;
+  return true;
 }
 
 absl::StatusOr<std::vector<fi_addr_t>> OfiEndpoint::InsertPeers(
@@ -103,6 +172,10 @@ absl::StatusOr<std::vector<fi_addr_t>> OfiEndpoint::InsertPeers(
     }
     const std::string raw = absl::HexStringToBytes(name);
     int inserted = fi_av_insert(av_, raw.data(), 1, &addresses[rank], 0, nullptr);
+    if (inserted == 1 && close_after_local_peers_) {
+      inserted_.push_back(absl::AsciiStrToLower(name));  // as name() spells it
+      RetiredEndpoints::Get().Hold(inserted_.back());
+    }
     if (inserted != 1) {
       return absl::InvalidArgumentError(
           absl::StrCat("ofi: cannot insert the address of rank ", rank, " (", names[rank],
@@ -119,7 +192,9 @@ ssize_t OfiEndpoint::WaitAndRead(fi_cq_tagged_entry* entries, size_t count,
   if (cq_fd_ >= 0) {
     fid* cq = &cq_->fid;
     // fi_trywait refuses when entries are already queued; then there is nothing to wait for.
-    if (fi_trywait(domain_fabric_, &cq, 1) != FI_SUCCESS) return fi_cq_read(cq_, entries, count);
+    if (fi_trywait(domain_fids_->fabric, &cq, 1) != FI_SUCCESS) {
+      return fi_cq_read(cq_, entries, count);
+    }
     watched = 2;
   } else {
     // Polling providers see no data arrive while we block, so their slices stay short.

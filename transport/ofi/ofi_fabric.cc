@@ -35,6 +35,10 @@ FiInfoPtr Hints(const std::string& provider) {
 
 // Why `info` cannot serve the transport, or "" if it can.
 std::string Unfit(const fi_info& info) {
+  // A first receive may be the caller's buffer topped up with the overflow sink (ofi_message.h).
+  if (info.rx_attr->iov_limit < 2) {
+    return absl::StrCat("receives of ", info.rx_attr->iov_limit, " iovec (needs 2)");
+  }
   if (info.domain_attr->cq_data_size < 8) {
     return absl::StrCat("remote CQ data of ", info.domain_attr->cq_data_size, " bytes (needs 8)");
   }
@@ -103,22 +107,22 @@ absl::StatusOr<FiInfoPtr> SelectProvider(const std::string& provider) {
 
 absl::StatusOr<std::unique_ptr<OfiDomain>> OfiDomain::Open(FiInfoPtr info) {
   std::unique_ptr<OfiDomain> domain(new OfiDomain(std::move(info)));
-  const fi_info* i = domain->info_.get();
-  if (int rc = fi_fabric(i->fabric_attr, &domain->fabric_, nullptr); rc != 0) {
+  fi_info* i = domain->info_.get();
+  DomainFids& fids = *domain->fids_;
+  if (int rc = fi_fabric(i->fabric_attr, &fids.fabric, nullptr); rc != 0) {
     return absl::UnavailableError(
         absl::StrCat("ofi: fi_fabric(", i->fabric_attr->prov_name, "): ", FiErrorText(rc)));
   }
-  if (int rc = fi_domain(domain->fabric_, domain->info_.get(), &domain->domain_, nullptr);
-      rc != 0) {
+  if (int rc = fi_domain(fids.fabric, i, &fids.domain, nullptr); rc != 0) {
     return absl::UnavailableError(
         absl::StrCat("ofi: fi_domain(", i->fabric_attr->prov_name, "): ", FiErrorText(rc)));
   }
   return domain;
 }
 
-OfiDomain::~OfiDomain() {
-  if (domain_) fi_close(&domain_->fid);
-  if (fabric_) fi_close(&fabric_->fid);
+DomainFids::~DomainFids() {
+  if (domain) fi_close(&domain->fid);
+  if (fabric) fi_close(&fabric->fid);
 }
 
 }  // namespace ultracc::transport::ofi

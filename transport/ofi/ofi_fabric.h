@@ -4,7 +4,7 @@
 // the transport takes efa when fi_getinfo offers it, else tcp (RDM through ofi_rxm), else sockets.
 // Every candidate must offer reliable-datagram endpoints with tagged messages, directed receives,
 // same-tag send-after-send ordering, 8-byte remote CQ data and 64 usable tag bits (see
-// ofi_transport.h for why those).
+// ofi_transport.h for why those), and receives of two iovecs (see ofi_message.h).
 #pragma once
 
 #include <rdma/fabric.h>
@@ -36,24 +36,37 @@ std::vector<std::string> ListUsableProviders();
 // The fi_info of `provider` ("" picks the default), or NotFound listing the usable providers.
 absl::StatusOr<FiInfoPtr> SelectProvider(const std::string& provider);
 
-// An open fabric and domain over one fi_info; closes both when destroyed.
+// An open fabric and its domain; closes the domain, then the fabric, when destroyed.
+struct DomainFids {
+  DomainFids() = default;
+  ~DomainFids();
+  DomainFids(const DomainFids&) = delete;
+  DomainFids& operator=(const DomainFids&) = delete;
+
+  fid_fabric* fabric = nullptr;
+  fid_domain* domain = nullptr;
+};
+
+// An open fabric and domain over one fi_info. They close when the OfiDomain and every endpoint
+// opened on it are gone: an endpoint may outlive its OfiDomain (see OfiEndpoint).
 class OfiDomain {
  public:
   static absl::StatusOr<std::unique_ptr<OfiDomain>> Open(FiInfoPtr info);
-  ~OfiDomain();
   OfiDomain(const OfiDomain&) = delete;
   OfiDomain& operator=(const OfiDomain&) = delete;
 
   const fi_info* info() const { return info_.get(); }
-  fid_domain* domain() const { return domain_; }
-  fid_fabric* fabric() const { return fabric_; }
+  fid_domain* domain() const { return fids_->domain; }
+  fid_fabric* fabric() const { return fids_->fabric; }
+  // Keeps the fabric and domain open while held.
+  std::shared_ptr<const DomainFids> fids() const { return fids_; }
   std::string provider_name() const { return info_->fabric_attr->prov_name; }
 
  private:
-  explicit OfiDomain(FiInfoPtr info) : info_(std::move(info)) {}
+  explicit OfiDomain(FiInfoPtr info)
+      : info_(std::move(info)), fids_(std::make_shared<DomainFids>()) {}
   FiInfoPtr info_;
-  fid_fabric* fabric_ = nullptr;
-  fid_domain* domain_ = nullptr;
+  std::shared_ptr<DomainFids> fids_;
 };
 
 }  // namespace ultracc::transport::ofi

@@ -1,8 +1,18 @@
 // The state of one send or receive while the progress thread moves it, and the arithmetic of
-// splitting it into provider-sized segments.
+// splitting it into segments.
 //
 // Every segment travels as its own tagged libfabric message under the caller's tag, with the
 // message's total size as remote CQ data; the receiver learns that size from the first segment.
+//
+// No receive the transport posts can truncate. A segment is at most kLongestSegment bytes (or the
+// provider's limit, if lower), and every engine keeps an overflow sink of one segment: a first
+// receive shorter than a segment is topped up with the sink, and the segments of a message that
+// turned out larger or smaller than its receive are received whole into the sink. So the first
+// completion always carries the sender's size, and the rest of a mismatched message is consumed
+// without relying on truncation, which the providers handle badly: shm (libfabric 1.17) reports
+// neither the CQ data nor the lengths of a truncated message, ofi_rxm drops the FI_REMOTE_CQ_DATA
+// flag on some of its truncation paths, and over tcp a receive posted shorter than the eager
+// message that then arrives can break the connection.
 #pragma once
 
 #include <rdma/fabric.h>
@@ -18,6 +28,10 @@
 
 namespace ultracc::transport::ofi {
 
+// The longest segment, hence the size of each engine's overflow sink. Larger messages pay one
+// libfabric message per MiB, which is noise beside moving the MiB.
+constexpr size_t kLongestSegment = size_t{1} << 20;
+
 struct Message;
 
 // One libfabric operation. The CQ returns `context`'s address, hence first and standard-layout.
@@ -27,6 +41,7 @@ struct Segment {
   size_t index = 0;
   char* data = nullptr;  // where this segment's bytes come from or go to
   size_t length = 0;
+  size_t overflow = 0;  // receives only: bytes of the overflow sink posted after `data`
 };
 
 struct Message {

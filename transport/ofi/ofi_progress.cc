@@ -23,6 +23,7 @@ constexpr absl::Duration kLongestSleep = absl::Milliseconds(10);
 ProgressEngine::ProgressEngine(const ProgressSettings& settings, OfiEndpoint* endpoint,
                                RegistrationCache* registrations)
     : settings_(settings),
+      segment_bytes_(std::min(settings.segment_bytes, kLongestSegment)),
       endpoint_(endpoint),
       registrations_(registrations),
       heard_(settings.size, false),
@@ -30,7 +31,12 @@ ProgressEngine::ProgressEngine(const ProgressSettings& settings, OfiEndpoint* en
       last_heard_(settings.size, absl::InfinitePast()),
       lost_(settings.size),
       heartbeat_out_(settings.size),
-      heartbeat_in_(kHeartbeatSlots) {
+      heartbeat_in_(kHeartbeatSlots),
+      overflow_sink_(segment_bytes_) {
+  // Registered up front rather than by the first receive that needs it; should that fail, the
+  // receives that need it fail with the reason.
+  [[maybe_unused]] absl::StatusOr<void*> sink =
+      registrations_->Describe(overflow_sink_.data(), overflow_sink_.size());
   for (Heartbeat& slot : heartbeat_out_) slot.word = settings.rank;
   for (Heartbeat& slot : heartbeat_in_) OnHeartbeat(&slot);  // posts the receive
   thread_ = std::thread([this] { Run(); });
@@ -205,7 +211,8 @@ void ProgressEngine::OnCompletion(void* context, size_t length, uint64_t data, b
   Message* message = segment->message;
   if (!message->is_send) last_heard_[message->peer] = absl::Now();
   if (!message->is_send && segment->index == 0 && !message->request_done) {
-    // Without remote data the sender's size is unknown; what arrived is all there is.
+    // Without remote data the sender's size is unknown; what arrived is all there is (the
+    // receive had room for a whole segment, so nothing was cut off).
     OnRecvHead(message, has_data ? data : length);
   }
   SegmentDone(segment, absl::OkStatus());
@@ -232,13 +239,14 @@ void ProgressEngine::OnError(const fi_cq_err_entry& error) {
   }
   auto* segment = static_cast<Segment*>(error.op_context);
   Message* message = segment->message;
-  if (code == FI_ETRUNC && !message->is_send) {
-    // A longer message than this receive holds; it is consumed all the same.
-    if (segment->index == 0 && !message->request_done) {
-      const bool has_data = (error.flags & FI_REMOTE_CQ_DATA) != 0;
-      OnRecvHead(message, has_data ? error.data : error.len + error.olen);
-    }
-    SegmentDone(segment, absl::OkStatus());
+  if (code == FI_ETRUNC) {
+    // Cannot happen: every receive has room for a whole segment (ofi_message.h). What the error
+    // reports is not relied on, as shm leaves its sizes and CQ data empty.
+    SegmentDone(segment, absl::InternalError(
+                             absl::StrCat(Describe(*message), ": segment ", segment->index,
+                                          " was truncated although the receive had room for ",
+                                          segment->length + segment->overflow,
+                                          " bytes; later messages under this tag may be misread")));
     return;
   }
   SegmentDone(segment,

@@ -32,7 +32,7 @@ namespace ultracc::transport::ofi {
 struct ProgressSettings {
   int rank = 0;
   int size = 1;
-  size_t segment_bytes = 0;  // largest libfabric message
+  size_t segment_bytes = 0;  // largest libfabric message the provider takes
   size_t inject_bytes = 0;   // sends up to this size go out with fi_tinjectdata
   absl::Duration heartbeat_interval;
   absl::Duration peer_timeout;
@@ -45,7 +45,8 @@ class ProgressEngine {
  public:
   ProgressEngine(const ProgressSettings& settings, OfiEndpoint* endpoint,
                  RegistrationCache* registrations);
-  // Fails what is pending with Cancelled, closes the endpoint and joins the thread.
+  // Fails what is pending with Cancelled, lets go of the endpoint (OfiEndpoint::CloseEndpoint)
+  // and joins the thread.
   ~ProgressEngine();
 
   // Starts using the peers' addresses (indexed by rank); requests posted before flow from now on.
@@ -79,7 +80,8 @@ class ProgressEngine {
                  void (ProgressEngine::*start)(std::unique_ptr<Message>));
   void StartSend(std::unique_ptr<Message> message);
   void StartRecv(std::unique_ptr<Message> message);
-  void QueueSegment(Message* message, size_t index, char* data, size_t length);
+  void QueueSegment(Message* message, size_t index, char* data, size_t length, size_t overflow = 0);
+  void QueueFirstSegment(Message* message);
   void OnRecvHead(Message* message, size_t announced);
   void FlushPosts();
   void SegmentDone(Segment* segment, const absl::Status& status);
@@ -91,9 +93,11 @@ class ProgressEngine {
   void CheckPeers(absl::Time now);
   void LosePeer(int peer, const absl::Status& cause);
   void Shutdown(const absl::Status& cause);
+  void CancelReceives();
   std::string Describe(const Message& message) const;
 
   const ProgressSettings settings_;
+  const size_t segment_bytes_;  // settings_.segment_bytes, at most kLongestSegment
   OfiEndpoint* const endpoint_;
   RegistrationCache* const registrations_;
 
@@ -118,6 +122,9 @@ class ProgressEngine {
   std::vector<absl::Status> lost_;  // non-OK for peers declared lost
   std::vector<Heartbeat> heartbeat_out_;
   std::vector<Heartbeat> heartbeat_in_;
+  // One segment; tops up short first receives and takes mismatched segments (ofi_message.h). Only
+  // bytes that no caller will read land here, so concurrent receives may share it.
+  std::vector<char> overflow_sink_;
   absl::Time next_heartbeat_ = absl::InfinitePast();
   std::thread thread_;
 };

@@ -3,6 +3,7 @@
 #include <rdma/fi_endpoint.h>
 #include <rdma/fi_errno.h>
 #include <rdma/fi_tagged.h>
+#include <sys/uio.h>
 
 #include "absl/strings/str_cat.h"
 #include "transport/ofi/ofi_progress.h"
@@ -31,7 +32,7 @@ Message* ProgressEngine::Admit(std::unique_ptr<Message> owned,
 void ProgressEngine::StartSend(std::unique_ptr<Message> owned) {
   Message* message = Admit(std::move(owned), &ProgressEngine::StartSend);
   if (message == nullptr) return;
-  message->segment_count = SegmentCount(message->bytes, settings_.segment_bytes);
+  message->segment_count = SegmentCount(message->bytes, segment_bytes_);
   if (message->segment_count == 1 && message->bytes <= settings_.inject_bytes && backlog_.empty()) {
     // Injected data is copied out at once and reports no completion.
     ssize_t rc = fi_tinjectdata(endpoint_->ep(), message->data, message->bytes, message->bytes,
@@ -45,8 +46,8 @@ void ProgressEngine::StartSend(std::unique_ptr<Message> owned) {
     }
   }
   for (size_t i = 0; i < message->segment_count; ++i) {
-    QueueSegment(message, i, message->data + i * settings_.segment_bytes,
-                 SegmentLength(message->bytes, settings_.segment_bytes, i));
+    QueueSegment(message, i, message->data + i * segment_bytes_,
+                 SegmentLength(message->bytes, segment_bytes_, i));
   }
   FlushPosts();
 }
@@ -59,19 +60,27 @@ void ProgressEngine::StartRecv(std::unique_ptr<Message> owned) {
   std::deque<Message*>& stream = recv_streams_[{message->peer, message->tag}];
   stream.push_back(message);
   if (stream.size() == 1) {
-    QueueSegment(message, 0, message->data, std::min(message->bytes, settings_.segment_bytes));
+    QueueFirstSegment(message);
     FlushPosts();
   }
 }
 
-void ProgressEngine::QueueSegment(Message* message, size_t index, char* data, size_t length) {
+void ProgressEngine::QueueSegment(Message* message, size_t index, char* data, size_t length,
+                                  size_t overflow) {
   auto segment = std::make_unique<Segment>();
   segment->message = message;
   segment->index = index;
   segment->data = data;
   segment->length = length;
+  segment->overflow = overflow;
   backlog_.push_back(segment.get());
   message->segments.push_back(std::move(segment));
+}
+
+void ProgressEngine::QueueFirstSegment(Message* message) {
+  // Room for a whole segment, so the first one never truncates and always tells the sender's size.
+  const size_t length = std::min(message->bytes, segment_bytes_);
+  QueueSegment(message, 0, message->data, length, segment_bytes_ - length);
 }
 
 void ProgressEngine::FlushPosts() {
@@ -79,13 +88,30 @@ void ProgressEngine::FlushPosts() {
     Segment* segment = backlog_.front();
     Message* message = segment->message;
     absl::StatusOr<void*> desc = registrations_->Describe(segment->data, segment->length);
+    absl::StatusOr<void*> sink_desc = nullptr;
+    if (segment->overflow > 0) {
+      sink_desc = registrations_->Describe(overflow_sink_.data(), segment->overflow);
+      if (!sink_desc.ok()) desc = sink_desc.status();
+    }
     ssize_t rc = 0;
     if (desc.ok() && message->is_send) {
       rc = fi_tsenddata(endpoint_->ep(), segment->data, segment->length, *desc, message->bytes,
                         peers_[message->peer], message->tag, &segment->context);
-    } else if (desc.ok()) {
+    } else if (desc.ok() && segment->overflow == 0) {
       rc = fi_trecv(endpoint_->ep(), segment->data, segment->length, *desc, peers_[message->peer],
                     message->tag, 0, &segment->context);
+    } else if (desc.ok()) {
+      iovec iov[2];
+      void* descs[2];
+      size_t count = 0;
+      if (segment->length > 0) {
+        iov[count] = {segment->data, segment->length};
+        descs[count++] = *desc;
+      }
+      iov[count] = {overflow_sink_.data(), segment->overflow};
+      descs[count++] = *sink_desc;
+      rc = fi_trecvv(endpoint_->ep(), iov, descs, count, peers_[message->peer], message->tag, 0,
+                     &segment->context);
     }
     if (rc == -FI_EAGAIN) return;  // the provider frees room as the CQ is read
     backlog_.pop_front();
@@ -102,18 +128,22 @@ void ProgressEngine::FlushPosts() {
 }
 
 void ProgressEngine::OnRecvHead(Message* message, size_t announced) {
-  message->segment_count = SegmentCount(announced, settings_.segment_bytes);
+  message->segment_count = SegmentCount(announced, segment_bytes_);
   const bool matches = announced == message->bytes;
   if (!matches) {
     message->status =
         absl::InvalidArgumentError(absl::StrCat(Describe(*message), ": expected ", message->bytes,
                                                 " bytes, the message has ", announced, " bytes"));
   }
-  // On a size mismatch the rest is still consumed, into zero-length (truncating) receives, so
-  // the next message under this tag starts cleanly.
+  // On a size mismatch the rest is still consumed, whole, into the overflow sink, so the next
+  // message under this tag starts cleanly.
   for (size_t i = 1; i < message->segment_count; ++i) {
-    QueueSegment(message, i, matches ? message->data + i * settings_.segment_bytes : nullptr,
-                 matches ? SegmentLength(announced, settings_.segment_bytes, i) : 0);
+    const size_t length = SegmentLength(announced, segment_bytes_, i);
+    if (matches) {
+      QueueSegment(message, i, message->data + i * segment_bytes_, length);
+    } else {
+      QueueSegment(message, i, nullptr, 0, length);
+    }
   }
 }
 
@@ -149,8 +179,7 @@ void ProgressEngine::CompleteRequest(Message* message, absl::Status status) {
       if (stream.empty()) {
         recv_streams_.erase(it);
       } else if (was_active) {
-        Message* next = stream.front();
-        QueueSegment(next, 0, next->data, std::min(next->bytes, settings_.segment_bytes));
+        QueueFirstSegment(stream.front());
       }
     }
   }
@@ -172,7 +201,8 @@ void ProgressEngine::LosePeer(int peer, const absl::Status& cause) {
   }
   for (Message* message : doomed) {
     // Receives are withdrawn; a send the provider still holds may read its buffer until the
-    // transport is aborted or destroyed (libfabric offers no reliable send cancellation).
+    // transport is aborted or destroyed (libfabric offers no reliable send cancellation), and
+    // over shm a peer may read it even later (with process_vm_readv, which fails, not faults).
     for (auto& segment : message->segments) fi_cancel(&endpoint_->ep()->fid, &segment->context);
     CompleteRequest(message, cause);
     Release(message);
@@ -189,16 +219,21 @@ void ProgressEngine::Shutdown(const absl::Status& cause) {
   peers_heard_.Complete(cause);
   std::vector<std::function<void()>> deferred = std::move(before_connect_);
   for (auto& command : deferred) command();
-  // Once the endpoint is closed the provider touches no buffer, so requests may complete.
-  endpoint_->CloseEndpoint();
-  fi_cq_tagged_entry entries[16];
-  for (;;) {
-    ssize_t rc = fi_cq_read(endpoint_->cq(), entries, 16);
-    if (rc == -FI_EAVAIL) {
-      fi_cq_err_entry error{};
-      fi_cq_readerr(endpoint_->cq(), &error, 0);
-    } else if (rc <= 0) {
-      break;
+  // Requests may complete once the provider can touch no buffer of theirs. A closed endpoint
+  // touches none. An endpoint whose close must wait (shm, see ofi_endpoint.h) is never read or
+  // posted to again from here on: shm copies into receive buffers only while the receiver's CQ
+  // is read, and withdrawing the posted receives leaves it nothing to copy into even then.
+  CancelReceives();
+  if (endpoint_->CloseEndpoint()) {
+    fi_cq_tagged_entry entries[16];
+    for (;;) {
+      ssize_t rc = fi_cq_read(endpoint_->cq(), entries, 16);
+      if (rc == -FI_EAVAIL) {
+        fi_cq_err_entry error{};
+        fi_cq_readerr(endpoint_->cq(), &error, 0);
+      } else if (rc <= 0) {
+        break;
+      }
     }
   }
   backlog_.clear();
@@ -210,6 +245,15 @@ void ProgressEngine::Shutdown(const absl::Status& cause) {
     }
   }
   live_.clear();
+}
+
+void ProgressEngine::CancelReceives() {
+  // A context the provider no longer holds is not found, which is harmless.
+  for (Heartbeat& slot : heartbeat_in_) fi_cancel(&endpoint_->ep()->fid, &slot.context);
+  for (auto& [message, owned] : live_) {
+    if (message->is_send) continue;
+    for (auto& segment : message->segments) fi_cancel(&endpoint_->ep()->fid, &segment->context);
+  }
 }
 
 std::string ProgressEngine::Describe(const Message& message) const {
