@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "transport/ofi/ofi_message.h"
 
 namespace ultracc::transport::ofi {
 
@@ -29,6 +30,7 @@ absl::StatusOr<std::unique_ptr<OfiTransport>> OfiTransport::Open(const OfiOption
                                           fi->domain_attr->mr_mode, options.always_register);
   size_t segment = fi->ep_attr->max_msg_size;
   if (options.max_segment_bytes > 0) segment = std::min(segment, options.max_segment_bytes);
+  segment = std::min(segment, kLongestSegment);
   transport->segment_bytes_ = std::max<size_t>(segment, 1);
   ProgressSettings settings;
   settings.rank = options.rank;

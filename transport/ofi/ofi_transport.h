@@ -7,25 +7,28 @@
 //
 // Tags: the interface's 64-bit tag is the libfabric tag, unchanged and matched on all bits
 // (providers offering fewer tag bits are refused at Open). Nothing else rides in the tag. A
-// message larger than a provider message is sent as consecutive segments under the same tag,
-// each carrying the message's total size as remote CQ data. The receiver keeps at most one
-// receive per (peer, tag) posted with the provider: the first segment's CQ data tells the
-// sender's size, then the remaining segments are posted, and only when the message is complete
-// does the next receive of that (peer, tag) go to the provider. With FI_ORDER_SAS every
-// libfabric message under a tag from a peer therefore belongs to the receive that is posted, so
-// matching is exact and same-tag FIFO holds. A size mismatch fails the receive naming both sizes;
-// the sender's remaining segments are consumed by zero-length receives, so later messages under
-// that tag stay aligned.
+// message is sent as consecutive segments of at most 1 MiB (or the provider's max_msg_size)
+// under the same tag, each carrying the message's total size as remote CQ data. The receiver
+// keeps at most one receive per (peer, tag) posted with the provider: the first segment's CQ
+// data tells the sender's size, then the remaining segments are posted, and only when the
+// message is complete does the next receive of that (peer, tag) go to the provider. With
+// FI_ORDER_SAS every libfabric message under a tag from a peer therefore belongs to the receive
+// that is posted, so matching is exact and same-tag FIFO holds. No receive can truncate (see
+// ofi_message.h): a first receive shorter than a segment has an overflow sink behind it, so a
+// size mismatch fails the receive naming both sizes, and the rest of the sender's message is
+// drained into the sink, keeping later messages under that tag aligned.
 //
 // Progress: one thread per transport (ofi_progress.h) posts every operation and reads the CQ,
-// polling briefly, then blocking in fi_cq_sread; posters wake it with fi_cq_signal.
+// polling a few times, then blocking in poll() on the CQ's wait fd (after fi_trywait) and an
+// eventfd that posters write. It sleeps after very few empty polls: on two cores a polling
+// thread takes the CPU from the ranks it serves, which cost more latency than waking does.
 //
 // Peer loss: RDM endpoints rarely report a dead peer, so members exchange heartbeats (untagged
 // 8-byte messages, apart from the tagged traffic). A peer that has requests pending and is silent
 // for peer_timeout, or whose heartbeat send fails, is lost: its requests fail with Unavailable.
 //
-// Multi-rail (several endpoints striped per message) is not built yet; it belongs in a layer
-// over this transport, as the style guide asks of link shaping.
+// Multi-rail (several endpoints striped per message) is a layer over this transport:
+// transport/rails/rail_transport.h.
 #pragma once
 
 #include <cstddef>
