@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The newcomer's entry point: installs the Debian packages ultracc needs, builds it, and then
-#   demo  runs the main job: an emulated 2-node x 4-chip all-reduce sweep (size/time/bandwidth table)
+#   demo  runs the main job: ultracc bench all_reduce on 2 emulated nodes x 4 chips (nccl-tests table)
 #   test  runs the whole GoogleTest/CTest suite
 #   build only builds
 # Usage: tools/dev.sh demo|test|build   (as root, or with sudo available for the package step)
@@ -50,9 +50,9 @@ case "$mode" in
   demo)
     install_packages
     build
-    echo "== emulated job: 2 nodes x 4 chips, float32 all-reduce sweep"
-    exec "$build_dir/bin/ultracc" launch --nodes 2 --chips-per-node 4 -- \
-      "$build_dir/bin/ultracc_allreduce_perf" -b 8 -e 64M -f 2
+    echo "== emulated job: 2 nodes x 4 chips, float32 all-reduce sweep, checked"
+    exec "$build_dir/bin/ultracc" bench all_reduce --nodes 2 --chips-per-node 4 \
+      -b 8 -e 64M -f 2 -c 1
     ;;
   test)
     install_packages
