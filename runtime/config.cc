@@ -82,6 +82,13 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
   }
   c.ofi_provider = lookup("ULTRACC_OFI_PROVIDER").value_or("");
   if (auto s = ReadNumber<int>(lookup, "ULTRACC_OFI_RAILS", 1, &c.ofi_rails); !s.ok()) return s;
+  int mr_local = 0;
+  if (auto s = ReadNumber<int>(lookup, "ULTRACC_OFI_MR_LOCAL", 0, &mr_local); !s.ok()) return s;
+  if (mr_local > 1) {
+    return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_OFI_MR_LOCAL='",
+                                                   mr_local, "' is not 0 or 1"));
+  }
+  c.ofi_mr_local = mr_local == 1;
   if (c.ofi_rails > kMaxOfiRails) {
     return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_OFI_RAILS='",
                                                    c.ofi_rails, "' is more than ", kMaxOfiRails));

@@ -44,6 +44,9 @@ struct Config {
   // sockets). ULTRACC_OFI_RAILS: ofi endpoints per member that large messages are striped over.
   std::string ofi_provider;
   int ofi_rails = 1;
+  // ULTRACC_OFI_MR_LOCAL=1: register every buffer as providers with FI_MR_LOCAL (efa) require,
+  // even where the provider does not, so that path runs on tcp and shm too.
+  bool ofi_mr_local = false;
 
   // True when the launcher started this process next to a daemon.
   bool InDaemonMode() const { return !daemon_socket.empty(); }

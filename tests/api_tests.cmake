@@ -158,6 +158,13 @@ foreach(provider tcp shm)
                        COMMAND ${launch} ARGS --large)
     endforeach()
   endforeach()
+  # Every buffer registered as efa requires (rank arenas page by page and kept, others per call).
+  ultracc_api_test(ApiDaemonOfi.${provider}.2x2.mr_local TIMEOUT 300 RUN_SERIAL
+                   ENV ULTRACC_OFI_MR_LOCAL=1
+                   COMMAND $<TARGET_FILE:ultracc_cli> launch --nodes 2 --chips-per-node 2
+                           --transport ofi --ofi-provider ${provider} --rails 2 --
+                           $<TARGET_FILE:collectives_check>
+                   ARGS --large)
   ultracc_api_test(ApiEmbeddedOfi.${provider}.w3 TIMEOUT 240
                    ENV ULTRACC_TRANSPORT=ofi ULTRACC_OFI_PROVIDER=${provider}
                    ARGS --threads 3 --large)

@@ -43,6 +43,15 @@ class Transport {
 
   // Fails every pending and future request with `cause` (used on abort and on fatal peer loss).
   virtual void Abort(const absl::Status& cause) = 0;
+
+  // Declares [base, base + bytes) stable: mapped, with the same pages, while the transport lives
+  // (an arena). A transport may then prepare buffers inside it once instead of per message (ofi
+  // keeps their memory registrations). Nothing to do for most transports.
+  virtual absl::Status RegisterRegion(const void* base, size_t bytes) {
+    (void)base;
+    (void)bytes;
+    return absl::OkStatus();
+  }
 };
 
 // A transport whose members meet in two steps, with a rendezvous in between: each member opens

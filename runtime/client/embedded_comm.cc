@@ -48,6 +48,7 @@ absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Join(
     spec.ofi_provider = config.ofi_provider;
     spec.ofi_rails = config.ofi_rails;
     spec.timeout = config.timeout;
+    spec.ofi_mr_local = config.ofi_mr_local;
     auto transport = transport::OpenTransport(spec);
     if (!transport.ok()) return transport.status();
     bootstrap::StoreClient store(store_address, token);

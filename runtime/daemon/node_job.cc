@@ -156,6 +156,7 @@ absl::Status NodeJob::Admit(shm::UnixChannel channel) {
   RankSession* raw = session.get();
   // A replaced session's poller has exited (it cleared `connected`), so it is safe to drop.
   sessions_[local] = std::move(session);
+  if (transport_) DeclareArenaLocked(*raw);
   pollers_.emplace_back([this, raw] { PollLoop(raw); });
   return absl::OkStatus();
 }
@@ -242,6 +243,7 @@ absl::Status NodeJob::ConnectNodes() {
     spec.ofi_provider = options_.config.ofi_provider;
     spec.ofi_rails = options_.config.ofi_rails;
     spec.timeout = options_.config.timeout;
+    spec.ofi_mr_local = options_.config.ofi_mr_local;
     absl::StatusOr<std::unique_ptr<transport::ConnectableTransport>> listening =
         transport::OpenTransport(spec);
     if (!listening.ok()) return listening.status();
@@ -265,6 +267,10 @@ absl::Status NodeJob::ConnectNodes() {
       absl::MutexLock lock(&mu_);
       if (stopping_) return absl::CancelledError("the job stopped while connecting nodes");
       transport_ = *std::move(listening);
+      // Arenas of ranks that attached before the transport existed; later ones in Admit.
+      for (const auto& session : sessions_) {
+        if (session) DeclareArenaLocked(*session);
+      }
     }
     if (auto s = node_transport->Connect(addresses, deadline); !s.ok()) return s;
     LogInfo(absl::StrCat("node ", options_.node_rank, ": ", nodes, " nodes connected over ",
@@ -274,6 +280,14 @@ absl::Status NodeJob::ConnectNodes() {
   }
   engine_ = std::make_unique<collectives::NodeEngine>(engine_options);
   return absl::OkStatus();
+}
+
+void NodeJob::DeclareArenaLocked(const RankSession& session) {
+  // The arena stays mapped for the job, so the transport may keep what it prepares for it.
+  if (absl::Status s = transport_->RegisterRegion(session.arena.base(), session.arena.size());
+      !s.ok()) {
+    LogWarning(absl::StrCat("rank ", session.rank, "'s arena: ", s.message()));
+  }
 }
 
 void NodeJob::Complete(const OpDescriptor& d, const std::vector<int>& local_ranks,

@@ -81,6 +81,8 @@ class NodeJob {
   // answers it with the error).
   void SubmitPointToPoint(RankSession* session, const submission::OpDescriptor& d);
   void Fail(absl::Status cause);
+  // Tells the node transport that `session`'s arena stays mapped while the job runs.
+  void DeclareArenaLocked(const RankSession& session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const NodeJobOptions options_;
   std::string socket_name_;

@@ -27,6 +27,7 @@ absl::StatusOr<std::unique_ptr<ConnectableTransport>> OpenOfi(const TransportSpe
   options.rank = spec.rank;
   options.size = spec.size;
   options.provider = spec.ofi_provider;
+  options.always_register = spec.ofi_mr_local;
   options.peer_timeout =
       std::clamp(spec.timeout / 3, absl::Seconds(2), absl::Seconds(10));
   std::vector<std::unique_ptr<ConnectableTransport>> rails;

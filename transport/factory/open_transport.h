@@ -24,6 +24,7 @@ struct TransportSpec {
   // per member that large messages are striped over.
   std::string ofi_provider;
   int ofi_rails = 1;
+  bool ofi_mr_local = false;  // register every buffer, as efa requires (see config.h)
   // The bound on every wait of the caller. ofi declares a silent peer lost after a third of it
   // (at least 2 s, at most 10 s), so a killed peer fails its survivors well within it.
   absl::Duration timeout = absl::Seconds(300);

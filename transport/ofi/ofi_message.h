@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "transport/ofi/ofi_registration_cache.h"
 #include "transport/transport.h"
 
 namespace ultracc::transport::ofi {
@@ -58,6 +59,8 @@ struct Message {
   absl::Status status;  // the first failure, reported when the request completes
   bool request_done = false;
   std::vector<std::unique_ptr<Segment>> segments;
+  // Registrations made for this message's buffers only (outside every registered region).
+  std::vector<std::unique_ptr<fid_mr, MrCloser>> registrations;
 };
 
 inline size_t SegmentCount(size_t bytes, size_t segment_bytes) {

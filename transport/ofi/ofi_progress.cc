@@ -33,10 +33,13 @@ ProgressEngine::ProgressEngine(const ProgressSettings& settings, OfiEndpoint* en
       heartbeat_out_(settings.size),
       heartbeat_in_(kHeartbeatSlots),
       overflow_sink_(segment_bytes_) {
-  // Registered up front rather than by the first receive that needs it; should that fail, the
-  // receives that need it fail with the reason.
-  [[maybe_unused]] absl::StatusOr<void*> sink =
-      registrations_->Describe(overflow_sink_.data(), overflow_sink_.size());
+  // Registered up front and for the transport's life (operations then find them in the cache);
+  // should that fail, what uses them fails with the reason.
+  registrations_->Register(overflow_sink_.data(), overflow_sink_.size()).IgnoreError();
+  registrations_->Register(heartbeat_out_.data(), heartbeat_out_.size() * sizeof(Heartbeat))
+      .IgnoreError();
+  registrations_->Register(heartbeat_in_.data(), heartbeat_in_.size() * sizeof(Heartbeat))
+      .IgnoreError();
   for (Heartbeat& slot : heartbeat_out_) slot.word = settings.rank;
   for (Heartbeat& slot : heartbeat_in_) OnHeartbeat(&slot);  // posts the receive
   thread_ = std::thread([this] { Run(); });
@@ -269,8 +272,8 @@ void ProgressEngine::OnHeartbeat(Heartbeat* slot) {
   }
   slot->word = ~uint64_t{0};
   slot->in_flight = true;
-  absl::StatusOr<void*> desc = registrations_->Describe(&slot->word, sizeof(slot->word));
-  fi_recv(endpoint_->ep(), &slot->word, sizeof(slot->word), desc.ok() ? *desc : nullptr,
+  auto desc = registrations_->Describe(&slot->word, sizeof(slot->word));
+  fi_recv(endpoint_->ep(), &slot->word, sizeof(slot->word), desc.ok() ? desc->desc : nullptr,
           FI_ADDR_UNSPEC, &slot->context);
 }
 
@@ -280,9 +283,9 @@ void ProgressEngine::SendHeartbeats(absl::Time now) {
   for (int peer = 0; peer < settings_.size; ++peer) {
     Heartbeat& slot = heartbeat_out_[peer];
     if (peer == settings_.rank || slot.in_flight || !lost_[peer].ok()) continue;
-    absl::StatusOr<void*> desc = registrations_->Describe(&slot.word, sizeof(slot.word));
+    auto desc = registrations_->Describe(&slot.word, sizeof(slot.word));
     slot.in_flight = fi_send(endpoint_->ep(), &slot.word, sizeof(slot.word),
-                             desc.ok() ? *desc : nullptr, peers_[peer], &slot.context) == 0;
+                             desc.ok() ? desc->desc : nullptr, peers_[peer], &slot.context) == 0;
   }
 }
 

@@ -87,29 +87,30 @@ void ProgressEngine::FlushPosts() {
   while (!backlog_.empty()) {
     Segment* segment = backlog_.front();
     Message* message = segment->message;
-    absl::StatusOr<void*> desc = registrations_->Describe(segment->data, segment->length);
-    absl::StatusOr<void*> sink_desc = nullptr;
+    absl::StatusOr<RegistrationCache::Descriptor> desc =
+        registrations_->Describe(segment->data, segment->length);
+    absl::StatusOr<RegistrationCache::Descriptor> sink_desc = RegistrationCache::Descriptor{};
     if (segment->overflow > 0) {
       sink_desc = registrations_->Describe(overflow_sink_.data(), segment->overflow);
       if (!sink_desc.ok()) desc = sink_desc.status();
     }
     ssize_t rc = 0;
     if (desc.ok() && message->is_send) {
-      rc = fi_tsenddata(endpoint_->ep(), segment->data, segment->length, *desc, message->bytes,
-                        peers_[message->peer], message->tag, &segment->context);
+      rc = fi_tsenddata(endpoint_->ep(), segment->data, segment->length, desc->desc,
+                        message->bytes, peers_[message->peer], message->tag, &segment->context);
     } else if (desc.ok() && segment->overflow == 0) {
-      rc = fi_trecv(endpoint_->ep(), segment->data, segment->length, *desc, peers_[message->peer],
-                    message->tag, 0, &segment->context);
+      rc = fi_trecv(endpoint_->ep(), segment->data, segment->length, desc->desc,
+                    peers_[message->peer], message->tag, 0, &segment->context);
     } else if (desc.ok()) {
       iovec iov[2];
       void* descs[2];
       size_t count = 0;
       if (segment->length > 0) {
         iov[count] = {segment->data, segment->length};
-        descs[count++] = *desc;
+        descs[count++] = desc->desc;
       }
       iov[count] = {overflow_sink_.data(), segment->overflow};
-      descs[count++] = *sink_desc;
+      descs[count++] = sink_desc->desc;
       rc = fi_trecvv(endpoint_->ep(), iov, descs, count, peers_[message->peer], message->tag, 0,
                      &segment->context);
     }
@@ -117,6 +118,8 @@ void ProgressEngine::FlushPosts() {
     backlog_.pop_front();
     if (desc.ok() && rc == 0) {
       ++message->posted;
+      // A registration made for this segment lives as long as its message.
+      if (desc->owned) message->registrations.push_back(std::move(desc->owned));
       continue;
     }
     std::erase_if(backlog_, [message](Segment* s) { return s->message == message; });

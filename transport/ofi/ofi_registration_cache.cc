@@ -3,6 +3,8 @@
 
 #include <rdma/fi_endpoint.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "transport/ofi/ofi_fabric.h"
 
@@ -28,23 +30,38 @@ RegistrationCache::~RegistrationCache() {
 absl::Status RegistrationCache::Register(const void* base, size_t bytes) {
   if (!enabled_ || bytes == 0) return absl::OkStatus();
   const uintptr_t begin = reinterpret_cast<uintptr_t>(base);
+  if (begin + bytes < begin) {
+    return absl::InvalidArgumentError(absl::StrCat("ofi: region of ", bytes, " bytes at 0x",
+                                                   absl::Hex(begin), " wraps around"));
+  }
   absl::MutexLock lock(&mutex_);
-  if (FindLocked(begin, begin + bytes)) return absl::OkStatus();
-  return RegisterLocked(begin, begin + bytes).status();
+  uintptr_t& end = stable_[begin];
+  end = std::max<uintptr_t>(end, begin + bytes);
+  return absl::OkStatus();
 }
 
-absl::StatusOr<void*> RegistrationCache::Describe(const void* data, size_t bytes) {
-  if (!enabled_ || bytes == 0) return nullptr;
+absl::StatusOr<RegistrationCache::Descriptor> RegistrationCache::Describe(const void* data,
+                                                                          size_t bytes) {
+  Descriptor result;
+  if (!enabled_ || bytes == 0) return result;
   const uintptr_t begin = reinterpret_cast<uintptr_t>(data);
   absl::MutexLock lock(&mutex_);
-  fid_mr* mr = FindLocked(begin, begin + bytes);
-  if (!mr) {
-    absl::StatusOr<fid_mr*> registered =
-        RegisterLocked(begin & ~(kPage - 1), (begin + bytes + kPage - 1) & ~(kPage - 1));
-    if (!registered.ok()) return registered.status();
-    mr = *registered;
+  if (fid_mr* mr = FindLocked(begin, begin + bytes)) {
+    result.desc = fi_mr_desc(mr);
+    return result;
   }
-  return fi_mr_desc(mr);
+  // Inside a stable region the registration is kept for later operations.
+  bool stable = false;
+  for (auto it = stable_.upper_bound(begin); it != stable_.begin() && !stable;) {
+    --it;
+    stable = it->second >= begin + bytes;
+  }
+  absl::StatusOr<fid_mr*> registered = RegisterLocked(
+      begin & ~(kPage - 1), (begin + bytes + kPage - 1) & ~(kPage - 1), /*keep=*/stable);
+  if (!registered.ok()) return registered.status();
+  if (!stable) result.owned.reset(*registered);
+  result.desc = fi_mr_desc(*registered);
+  return result;
 }
 
 size_t RegistrationCache::registrations() const {
@@ -62,7 +79,8 @@ fid_mr* RegistrationCache::FindLocked(uintptr_t begin, uintptr_t end) const {
   return nullptr;
 }
 
-absl::StatusOr<fid_mr*> RegistrationCache::RegisterLocked(uintptr_t begin, uintptr_t end) {
+absl::StatusOr<fid_mr*> RegistrationCache::RegisterLocked(uintptr_t begin, uintptr_t end,
+                                                          bool keep) {
   // Only local access is asked for: the transport moves data with tagged messages, never RMA, so
   // FI_MR_VIRT_ADDR (remote addressing) changes nothing here; keys matter only without
   // FI_MR_PROV_KEY, where the caller must choose unique ones.
@@ -80,7 +98,7 @@ absl::StatusOr<fid_mr*> RegistrationCache::RegisterLocked(uintptr_t begin, uintp
                                                      " bytes at 0x", absl::Hex(begin), ": ",
                                                      FiErrorText(rc)));
   }
-  regions_.emplace(begin, Region{end, mr});
+  if (keep) regions_.emplace(begin, Region{end, mr});
   ++registrations_;
   return mr;
 }

@@ -78,8 +78,8 @@ class OfiTransport final : public ConnectableTransport {
   // before; they flow once the addresses are in.
   absl::Status Connect(const std::vector<std::string>& addresses, absl::Time deadline) override;
 
-  // Registers a whole region (an arena) once, so operations inside it need no registration.
-  absl::Status RegisterRegion(const void* base, size_t bytes);
+  // Buffers inside the region get registrations that are kept (see ofi_registration_cache.h).
+  absl::Status RegisterRegion(const void* base, size_t bytes) override;
 
   // The provider in use, e.g. "tcp;ofi_rxm"; the segment size; registrations made so far.
   std::string provider() const { return domain_->provider_name(); }

@@ -141,6 +141,13 @@ void RailTransport::PostRecv(int peer, uint64_t tag, void* data, size_t bytes, R
   });
 }
 
+absl::Status RailTransport::RegisterRegion(const void* base, size_t bytes) {
+  for (const auto& rail : rails_) {
+    if (absl::Status s = rail->RegisterRegion(base, bytes); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 void RailTransport::Abort(const absl::Status& cause) {
   for (const auto& rail : rails_) rail->Abort(cause);
 }

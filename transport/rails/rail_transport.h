@@ -35,6 +35,7 @@ class RailTransport final : public ConnectableTransport {
   void PostSend(int peer, uint64_t tag, const void* data, size_t bytes, Request* request) override;
   void PostRecv(int peer, uint64_t tag, void* data, size_t bytes, Request* request) override;
   void Abort(const absl::Status& cause) override;
+  absl::Status RegisterRegion(const void* base, size_t bytes) override;
 
   size_t rails() const { return rails_.size(); }
   // Where part k of a message of `bytes` starts (k = rails() gives the end); parts are aligned
