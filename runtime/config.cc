@@ -26,6 +26,18 @@ absl::Status ReadNumber(const Lookup& lookup, const std::string& name, T min_val
   return absl::OkStatus();
 }
 
+// A 0/1 variable; unset keeps *out.
+absl::Status ReadFlag(const Lookup& lookup, const std::string& name, bool* out) {
+  int value = *out ? 1 : 0;
+  if (auto s = ReadNumber<int>(lookup, name, 0, &value); !s.ok()) return s;
+  if (value > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("environment variable ", name, "='", value, "' is not 0 or 1"));
+  }
+  *out = value == 1;
+  return absl::OkStatus();
+}
+
 absl::Status ReadOptionalInt(const Lookup& lookup, const std::string& name,
                              std::optional<int>* out) {
   if (!lookup(name)) return absl::OkStatus();
@@ -66,13 +78,7 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
     return s;
   }
   if (auto s = ReadNumber<int>(lookup, "ULTRACC_LOG_LEVEL", 0, &c.log_level); !s.ok()) return s;
-  int check_calls = 1;
-  if (auto s = ReadNumber<int>(lookup, "ULTRACC_CHECK_CALLS", 0, &check_calls); !s.ok()) return s;
-  if (check_calls > 1) {
-    return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_CHECK_CALLS='",
-                                                   check_calls, "' is not 0 or 1"));
-  }
-  c.check_calls = check_calls == 1;
+  if (auto s = ReadFlag(lookup, "ULTRACC_CHECK_CALLS", &c.check_calls); !s.ok()) return s;
   if (auto name = lookup("ULTRACC_TRANSPORT"); name && !name->empty()) {
     if (*name != "tcp" && *name != "ofi") {
       return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_TRANSPORT='",
@@ -82,13 +88,7 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
   }
   c.ofi_provider = lookup("ULTRACC_OFI_PROVIDER").value_or("");
   if (auto s = ReadNumber<int>(lookup, "ULTRACC_OFI_RAILS", 1, &c.ofi_rails); !s.ok()) return s;
-  int mr_local = 0;
-  if (auto s = ReadNumber<int>(lookup, "ULTRACC_OFI_MR_LOCAL", 0, &mr_local); !s.ok()) return s;
-  if (mr_local > 1) {
-    return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_OFI_MR_LOCAL='",
-                                                   mr_local, "' is not 0 or 1"));
-  }
-  c.ofi_mr_local = mr_local == 1;
+  if (auto s = ReadFlag(lookup, "ULTRACC_OFI_MR_LOCAL", &c.ofi_mr_local); !s.ok()) return s;
   if (c.ofi_rails > kMaxOfiRails) {
     return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_OFI_RAILS='",
                                                    c.ofi_rails, "' is more than ", kMaxOfiRails));

@@ -43,3 +43,5 @@ ultracc_add_test(info_test SOURCES info_test.cc LIBS ultracc_test_processes TIME
                  LABELS multiprocess)
 target_compile_definitions(info_test PRIVATE ULTRACC_LAUNCHER="$<TARGET_FILE:ultracc_cli>")
 add_dependencies(info_test ultracc_cli ultraccd)
+
+ultracc_add_test(config_test SOURCES config_test.cc LIBS ultracc_runtime_core TIMEOUT 30)

@@ -1,0 +1,74 @@
+// Config::Parse: every ULTRACC_* setting read, defaults kept when unset, and a bad value refused
+// with an error naming the variable and the value.
+#include "runtime/config.h"
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace ultracc {
+namespace {
+
+absl::StatusOr<Config> ParseFrom(const std::map<std::string, std::string>& vars) {
+  return Config::Parse([&](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  });
+}
+
+TEST(ConfigTest, DefaultsWhenNothingIsSet) {
+  absl::StatusOr<Config> c = ParseFrom({});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->timeout, absl::Seconds(300));
+  EXPECT_TRUE(c->check_calls);
+  EXPECT_EQ(c->transport, "tcp");
+  EXPECT_EQ(c->ofi_provider, "");
+  EXPECT_EQ(c->ofi_rails, 1);
+  EXPECT_FALSE(c->ofi_mr_local);
+  EXPECT_EQ(c->algorithm, collectives::Algorithm::kAuto);
+  EXPECT_FALSE(c->rank.has_value());
+}
+
+TEST(ConfigTest, ReadsEverySetting) {
+  absl::StatusOr<Config> c = ParseFrom({{"ULTRACC_TIMEOUT_MS", "1500"},
+                                        {"ULTRACC_CHECK_CALLS", "0"},
+                                        {"ULTRACC_TRANSPORT", "ofi"},
+                                        {"ULTRACC_OFI_PROVIDER", "shm"},
+                                        {"ULTRACC_OFI_RAILS", "4"},
+                                        {"ULTRACC_OFI_MR_LOCAL", "1"},
+                                        {"ULTRACC_ALGO", "Ring"},
+                                        {"ULTRACC_RANK", "3"}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->timeout, absl::Milliseconds(1500));
+  EXPECT_FALSE(c->check_calls);
+  EXPECT_EQ(c->transport, "ofi");
+  EXPECT_EQ(c->ofi_provider, "shm");
+  EXPECT_EQ(c->ofi_rails, 4);
+  EXPECT_TRUE(c->ofi_mr_local);
+  EXPECT_EQ(c->algorithm, collectives::Algorithm::kRing);
+  EXPECT_EQ(c->rank, 3);
+}
+
+TEST(ConfigTest, BadValuesNameTheVariableAndValue) {
+  const std::map<std::string, std::string> bad[] = {
+      {{"ULTRACC_TIMEOUT_MS", "soon"}},  {{"ULTRACC_TIMEOUT_MS", "0"}},
+      {{"ULTRACC_CHECK_CALLS", "2"}},    {{"ULTRACC_TRANSPORT", "carrier-pigeon"}},
+      {{"ULTRACC_OFI_RAILS", "0"}},      {{"ULTRACC_OFI_RAILS", "17"}},
+      {{"ULTRACC_OFI_MR_LOCAL", "yes"}}, {{"ULTRACC_ALGO", "quantum"}},
+      {{"ULTRACC_RANK", "-1"}},          {{"ULTRACC_SLICE_BYTES", "100"}},
+  };
+  for (const auto& vars : bad) {
+    const auto& [name, value] = *vars.begin();
+    absl::StatusOr<Config> c = ParseFrom(vars);
+    ASSERT_FALSE(c.ok()) << name << "=" << value;
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(c.status().message().find(name), std::string::npos) << c.status();
+    EXPECT_NE(c.status().message().find(value), std::string::npos) << c.status();
+  }
+}
+
+}  // namespace
+}  // namespace ultracc
