@@ -80,9 +80,9 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
   if (auto s = ReadNumber<int>(lookup, "ULTRACC_LOG_LEVEL", 0, &c.log_level); !s.ok()) return s;
   if (auto s = ReadFlag(lookup, "ULTRACC_CHECK_CALLS", &c.check_calls); !s.ok()) return s;
   if (auto name = lookup("ULTRACC_TRANSPORT"); name && !name->empty()) {
-    if (*name != "tcp" && *name != "ofi") {
+    if (*name != "auto" && *name != "tcp" && *name != "ofi") {
       return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_TRANSPORT='",
-                                                     *name, "' is not tcp or ofi"));
+                                                     *name, "' is not auto, tcp or ofi"));
     }
     c.transport = *name;
   }

@@ -83,6 +83,12 @@ foreach(world 1 2 3 4 5 8)
                    ARGS --threads ${world} --counts ${ULTRACC_LARGE_COUNT}
                         --collectives allgather,alltoall,alltoallv,broadcast)
 endforeach()
+# Thread-ranks meet through memory unless a transport is forced; the matrix over TCP between
+# threads of one process (multi-process jobs are the runtime tests' and ApiDaemon's).
+foreach(world 3 8)
+  ultracc_api_test(ApiEmbeddedTcp.w${world} TIMEOUT 240 ENV ULTRACC_TRANSPORT=tcp
+                   ARGS --threads ${world} --large)
+endforeach()
 ultracc_api_test(ApiEmbedded.w3.mismatched_counts TIMEOUT 120
                  ARGS --threads 3 --collectives mismatch)
 

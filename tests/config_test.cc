@@ -24,7 +24,7 @@ TEST(ConfigTest, DefaultsWhenNothingIsSet) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->timeout, absl::Seconds(300));
   EXPECT_TRUE(c->check_calls);
-  EXPECT_EQ(c->transport, "tcp");
+  EXPECT_EQ(c->transport, "auto");
   EXPECT_EQ(c->ofi_provider, "");
   EXPECT_EQ(c->ofi_rails, 1);
   EXPECT_FALSE(c->ofi_mr_local);

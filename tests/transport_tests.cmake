@@ -8,3 +8,5 @@ ultracc_add_test(ofi_transport_test SOURCES ofi_transport_test.cc LIBS ultracc_t
 ultracc_add_test(rail_transport_test SOURCES rail_transport_test.cc
                  LIBS ultracc_transport_rails ultracc_transport_tcp ultracc_transport_factory
                  TIMEOUT 120)
+ultracc_add_test(process_links_test SOURCES process_links_test.cc LIBS ultracc_transport_inproc
+                 TIMEOUT 60)

@@ -1,6 +1,7 @@
 // Embedded-mode communicator; see embedded_comm.h.
 #include "runtime/client/embedded_comm.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
@@ -12,6 +13,7 @@
 #include "runtime/engine/collective_call.h"
 #include "transport/subset/subset_transport.h"
 #include "transport/factory/open_transport.h"
+#include "transport/inproc/process_links.h"
 
 namespace ultracc::client {
 
@@ -33,51 +35,82 @@ absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Create(int nranks, i
   return Join(nranks, rank, 0, id.store_address, id.token, id.nonce, config);
 }
 
+namespace {
+
+// Every rank's entry under `prefix`: each publishes "<nranks>|<value>", so that a rank started
+// with another size is caught here rather than hanging later. Returns the values by rank.
+absl::StatusOr<std::vector<std::string>> Exchange(bootstrap::StoreClient& store,
+                                                  const std::string& prefix, int nranks, int rank,
+                                                  const std::string& value, absl::Time deadline) {
+  if (auto s = store.Put(absl::StrCat(prefix, rank), absl::StrCat(nranks, "|", value)); !s.ok()) {
+    return s;
+  }
+  std::vector<std::string> values(nranks);
+  for (int r = 0; r < nranks; ++r) {
+    absl::StatusOr<std::string> entry = store.Get(absl::StrCat(prefix, r), deadline);
+    if (absl::IsDeadlineExceeded(entry.status())) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "rank ", rank, ": rank ", r, " of ", nranks, " did not join within the timeout"));
+    }
+    if (!entry.ok()) return entry.status();
+    std::pair<std::string, std::string> fields = absl::StrSplit(*entry, absl::MaxSplits('|', 1));
+    int their_nranks = 0;
+    if (!absl::SimpleAtoi(fields.first, &their_nranks) || their_nranks != nranks) {
+      return absl::InvalidArgumentError(absl::StrCat("nranks: rank ", rank, " passed ", nranks,
+                                                     " but rank ", r, " passed ", fields.first));
+    }
+    values[r] = fields.second;
+  }
+  return values;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Join(
     int nranks, int rank, uint32_t comm_id, const std::string& store_address,
     const std::string& token, const std::string& key_prefix, const Config& config) {
   std::shared_ptr<transport::Transport> links;
   if (nranks > 1) {
     absl::Time deadline = absl::Now() + config.timeout;
-    transport::TransportSpec spec;
-    spec.kind = config.transport;
-    spec.rank = rank;
-    spec.size = nranks;
-    spec.bind_host = config.bootstrap_host;
-    spec.group_key = key_prefix;
-    spec.ofi_provider = config.ofi_provider;
-    spec.ofi_rails = config.ofi_rails;
-    spec.timeout = config.timeout;
-    spec.ofi_mr_local = config.ofi_mr_local;
-    auto transport = transport::OpenTransport(spec);
-    if (!transport.ok()) return transport.status();
     bootstrap::StoreClient store(store_address, token);
-    // Each rank publishes "<nranks>|<address>" so that a rank started with another size is
-    // caught here rather than hanging later.
-    const std::string prefix = absl::StrCat(key_prefix, "/rank/");
-    if (auto s = store.Put(absl::StrCat(prefix, rank), absl::StrCat(nranks, "|",
-                                                                    (*transport)->address()));
-        !s.ok()) {
-      return s;
+    // First every rank says which process it runs in: when all are threads of this one and no
+    // transport is forced, they meet through memory.
+    absl::StatusOr<std::vector<std::string>> processes =
+        Exchange(store, absl::StrCat(key_prefix, "/process/"), nranks, rank,
+                 transport::inproc::ProcessToken(), deadline);
+    if (!processes.ok()) return processes.status();
+    const bool one_process = std::all_of(
+        processes->begin(), processes->end(),
+        [](const std::string& p) { return p == transport::inproc::ProcessToken(); });
+    std::unique_ptr<transport::ConnectableTransport> transport;
+    std::vector<std::string> addresses;
+    if (config.transport == "auto" && one_process) {
+      auto joined = transport::inproc::ProcessLinks::Join(key_prefix, rank, nranks);
+      if (!joined.ok()) return joined.status();
+      transport = *std::move(joined);
+      addresses = *std::move(processes);
+    } else {
+      transport::TransportSpec spec;
+      spec.kind = config.transport == "auto" ? "tcp" : config.transport;
+      spec.rank = rank;
+      spec.size = nranks;
+      spec.bind_host = config.bootstrap_host;
+      spec.group_key = key_prefix;
+      spec.ofi_provider = config.ofi_provider;
+      spec.ofi_rails = config.ofi_rails;
+      spec.timeout = config.timeout;
+      spec.ofi_mr_local = config.ofi_mr_local;
+      auto opened = transport::OpenTransport(spec);
+      if (!opened.ok()) return opened.status();
+      transport = *std::move(opened);
+      absl::StatusOr<std::vector<std::string>> published =
+          Exchange(store, absl::StrCat(key_prefix, "/rank/"), nranks, rank, transport->address(),
+                   deadline);
+      if (!published.ok()) return published.status();
+      addresses = *std::move(published);
     }
-    std::vector<std::string> addresses(nranks);
-    for (int r = 0; r < nranks; ++r) {
-      absl::StatusOr<std::string> entry = store.Get(absl::StrCat(prefix, r), deadline);
-      if (absl::IsDeadlineExceeded(entry.status())) {
-        return absl::DeadlineExceededError(absl::StrCat(
-            "rank ", rank, ": rank ", r, " of ", nranks, " did not join within the timeout"));
-      }
-      if (!entry.ok()) return entry.status();
-      std::pair<std::string, std::string> fields = absl::StrSplit(*entry, absl::MaxSplits('|', 1));
-      int their_nranks = 0;
-      if (!absl::SimpleAtoi(fields.first, &their_nranks) || their_nranks != nranks) {
-        return absl::InvalidArgumentError(absl::StrCat("nranks: rank ", rank, " passed ", nranks,
-                                                       " but rank ", r, " passed ", fields.first));
-      }
-      addresses[r] = fields.second;
-    }
-    if (auto s = (*transport)->Connect(addresses, deadline); !s.ok()) return s;
-    links = std::shared_ptr<transport::Transport>(std::move(*transport));
+    if (auto s = transport->Connect(addresses, deadline); !s.ok()) return s;
+    links = std::shared_ptr<transport::Transport>(std::move(transport));
   }
   return std::unique_ptr<EmbeddedComm>(new EmbeddedComm(rank, nranks, comm_id, config, links));
 }

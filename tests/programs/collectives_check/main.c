@@ -168,6 +168,7 @@ static long RunRank(ultraccComm_t comm, const struct Options* o, int chips, atom
     return 1;
   }
   RunAll(&rs);
+  ReleasePooledBuffers();
   ultraccStreamDestroy(rs.stream);
   ultraccResult_t r =
       (o->collectives & (1u << kMismatch)) ? ultraccCommAbort(comm) : ultraccCommDestroy(comm);

@@ -71,7 +71,7 @@ static void AllGatherCase(struct Verify* v, int dtype, size_t n, int in_place) {
   char* in = recv.p + mine * Dtype(dtype)->size;
   if (in_place) {
     /* This rank's block of recvbuff holds its input, numbered from 0 like any sendbuff. */
-    struct Buffer block = {in, n, dtype, 0};
+    struct Buffer block = {in, n, dtype, 0, 0};
     FillAndShareInput(v, &block, ultraccSum);
   } else {
     AllocBuffer(&send, dtype, n, CaseArena(rs));

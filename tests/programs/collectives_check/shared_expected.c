@@ -190,7 +190,7 @@ void ExpectGathered(struct Verify* v, int check, const char* name, const void* o
   pthread_barrier_wait(&shared->barrier);
   for (size_t j = from / n; j < (size_t)sources && j * n < to; ++j) {
     const size_t lo = from > j * n ? from - j * n : 0, hi = to < (j + 1) * n ? to - j * n : n;
-    struct Buffer block = {shared->data + j * n * size, n, dtype, 0};
+    struct Buffer block = {shared->data + j * n * size, n, dtype, 0, 0};
     FillInput(&block, ultraccSum, first_source + (int)j, lo, hi - lo, v->rs->salt);
   }
   pthread_barrier_wait(&shared->barrier);

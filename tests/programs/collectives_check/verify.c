@@ -12,6 +12,46 @@
 
 #define LINES_PER_CASE 3
 
+/* malloc'd buffers this thread freed, kept for its next cases: large blocks come from fresh
+ * mappings otherwise, and faulting their pages in again cost more than the collectives did. */
+#define POOLED_BLOCKS 3
+static _Thread_local struct {
+  void* p;
+  size_t bytes;
+} g_pool[POOLED_BLOCKS];
+
+static void* TakeBlock(size_t bytes) {
+  int best = -1;
+  for (int i = 0; i < POOLED_BLOCKS; ++i) {
+    if (g_pool[i].p != NULL && g_pool[i].bytes >= bytes &&
+        (best < 0 || g_pool[i].bytes < g_pool[best].bytes)) {
+      best = i;
+    }
+  }
+  if (best < 0) return malloc(bytes);
+  void* p = g_pool[best].p;
+  g_pool[best].p = NULL;
+  return p;
+}
+
+static void ReturnBlock(void* p, size_t bytes) {
+  int slot = 0;
+  for (int i = 0; i < POOLED_BLOCKS; ++i) {
+    if (g_pool[i].p == NULL) {
+      slot = i;
+      break;
+    }
+    if (g_pool[i].bytes < g_pool[slot].bytes) slot = i;
+  }
+  if (g_pool[slot].p != NULL && g_pool[slot].bytes >= bytes) {
+    free(p);
+    return;
+  }
+  free(g_pool[slot].p);
+  g_pool[slot].p = p;
+  g_pool[slot].bytes = bytes;
+}
+
 void AllocBuffer(struct Buffer* b, int dtype, size_t elems, int arena) {
   const size_t bytes = (elems + GUARD_ELEMENTS) * Dtype(dtype)->size;
   void* p = NULL;
@@ -22,7 +62,7 @@ void AllocBuffer(struct Buffer* b, int dtype, size_t elems, int arena) {
               ultraccGetLastError(NULL));
       exit(1);
     }
-  } else if ((p = malloc(bytes)) == NULL) {
+  } else if ((p = TakeBlock(bytes)) == NULL) {
     fprintf(stderr, "collectives_check: malloc(%zu) failed\n", bytes);
     exit(1);
   }
@@ -31,6 +71,14 @@ void AllocBuffer(struct Buffer* b, int dtype, size_t elems, int arena) {
   b->elems = elems;
   b->dtype = dtype;
   b->arena = arena;
+  b->bytes = bytes;
+}
+
+void ReleasePooledBuffers(void) {
+  for (int i = 0; i < POOLED_BLOCKS; ++i) {
+    free(g_pool[i].p);
+    g_pool[i].p = NULL;
+  }
 }
 
 void FreeBuffer(struct Buffer* b) {
@@ -38,7 +86,7 @@ void FreeBuffer(struct Buffer* b) {
   if (b->arena) {
     ultraccMemFree(b->p);
   } else {
-    free(b->p);
+    ReturnBlock(b->p, b->bytes);
   }
   b->p = NULL;
 }

@@ -18,13 +18,16 @@ struct Buffer {
   char* p;
   size_t elems; /* usable elements; GUARD_ELEMENTS more follow */
   int dtype;
-  int arena; /* from ultraccMemAlloc, else malloc */
+  int arena;   /* from ultraccMemAlloc, else malloc */
+  size_t bytes; /* allocated, guard included */
 };
 
 /* Allocates `elems` (+ guard) elements filled with the sentinel; exits the process if memory runs
  * out, as nothing else can be checked then. */
 void AllocBuffer(struct Buffer* b, int dtype, size_t elems, int arena);
 void FreeBuffer(struct Buffer* b);
+/* Frees the malloc'd blocks this thread keeps for reuse (FreeBuffer keeps a few). */
+void ReleasePooledBuffers(void);
 
 /* The mismatches of one case: the first few are printed, all are counted. */
 struct Verify {
