@@ -24,7 +24,7 @@ static int CaseNullOffRoot(const struct RankState* rs) { return (CaseBits(rs) >>
 static void AllReduceCase(struct Verify* v, int dtype, int op, size_t n, int in_place) {
   struct RankState* rs = v->rs;
   struct Buffer send, recv;
-  AllocBuffer(&send, dtype, n, CaseArena(rs));
+  AllocInputBuffer(&send, dtype, n, CaseArena(rs));
   FillAndShareInput(v, &send, op);
   if (!in_place) AllocBuffer(&recv, dtype, n, CaseArena(rs));
   struct Buffer* out = in_place ? &send : &recv;
@@ -44,7 +44,7 @@ static void ReduceScatterCase(struct Verify* v, int dtype, int op, size_t n, int
   struct RankState* rs = v->rs;
   const size_t world = (size_t)rs->shape.world, mine = (size_t)rs->rank * n;
   struct Buffer send, recv;
-  AllocBuffer(&send, dtype, world * n, CaseArena(rs));
+  AllocInputBuffer(&send, dtype, world * n, CaseArena(rs));
   FillAndShareInput(v, &send, op);
   if (!in_place) AllocBuffer(&recv, dtype, n, CaseArena(rs));
   char* out = in_place ? send.p + mine * Dtype(dtype)->size : recv.p;
@@ -74,7 +74,7 @@ static void AllGatherCase(struct Verify* v, int dtype, size_t n, int in_place) {
     struct Buffer block = {in, n, dtype, 0, 0};
     FillAndShareInput(v, &block, ultraccSum);
   } else {
-    AllocBuffer(&send, dtype, n, CaseArena(rs));
+    AllocInputBuffer(&send, dtype, n, CaseArena(rs));
     FillAndShareInput(v, &send, ultraccSum);
     in = send.p;
   }
@@ -94,7 +94,7 @@ static void AllToAllCase(struct Verify* v, int dtype, size_t n) {
   struct RankState* rs = v->rs;
   const size_t world = (size_t)rs->shape.world;
   struct Buffer send, recv;
-  AllocBuffer(&send, dtype, world * n, CaseArena(rs));
+  AllocInputBuffer(&send, dtype, world * n, CaseArena(rs));
   AllocBuffer(&recv, dtype, world * n, CaseArena(rs));
   FillAndShareInput(v, &send, ultraccSum);
   ultraccResult_t r =
@@ -204,7 +204,7 @@ static void ReduceCase(struct Verify* v, int dtype, int op, size_t n, int in_pla
   struct RankState* rs = v->rs;
   const int is_root = rs->rank == root;
   struct Buffer send, recv = {0};
-  AllocBuffer(&send, dtype, n, CaseArena(rs));
+  AllocInputBuffer(&send, dtype, n, CaseArena(rs));
   FillAndShareInput(v, &send, op);
   char* out = send.p;
   if (!in_place) {

@@ -52,7 +52,7 @@ static void ReturnBlock(void* p, size_t bytes) {
   g_pool[slot].bytes = bytes;
 }
 
-void AllocBuffer(struct Buffer* b, int dtype, size_t elems, int arena) {
+static void Allocate(struct Buffer* b, int dtype, size_t elems, int arena, int whole_sentinel) {
   const size_t bytes = (elems + GUARD_ELEMENTS) * Dtype(dtype)->size;
   void* p = NULL;
   if (arena) {
@@ -66,12 +66,21 @@ void AllocBuffer(struct Buffer* b, int dtype, size_t elems, int arena) {
     fprintf(stderr, "collectives_check: malloc(%zu) failed\n", bytes);
     exit(1);
   }
-  memset(p, SENTINEL_BYTE, bytes);
+  const size_t body = whole_sentinel ? 0 : elems * Dtype(dtype)->size;
+  memset((char*)p + body, SENTINEL_BYTE, bytes - body);
   b->p = p;
   b->elems = elems;
   b->dtype = dtype;
   b->arena = arena;
   b->bytes = bytes;
+}
+
+void AllocBuffer(struct Buffer* b, int dtype, size_t elems, int arena) {
+  Allocate(b, dtype, elems, arena, 1);
+}
+
+void AllocInputBuffer(struct Buffer* b, int dtype, size_t elems, int arena) {
+  Allocate(b, dtype, elems, arena, 0);
 }
 
 void ReleasePooledBuffers(void) {

@@ -25,6 +25,9 @@ struct Buffer {
 /* Allocates `elems` (+ guard) elements filled with the sentinel; exits the process if memory runs
  * out, as nothing else can be checked then. */
 void AllocBuffer(struct Buffer* b, int dtype, size_t elems, int arena);
+/* The same for a buffer whose elements are all about to be filled: only the guard gets the
+ * sentinel (writing it over the body too cost as much as a copy of the buffer per case). */
+void AllocInputBuffer(struct Buffer* b, int dtype, size_t elems, int arena);
 void FreeBuffer(struct Buffer* b);
 /* Frees the malloc'd blocks this thread keeps for reuse (FreeBuffer keeps a few). */
 void ReleasePooledBuffers(void);
