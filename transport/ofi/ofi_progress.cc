@@ -99,14 +99,7 @@ void ProgressEngine::PostSend(int peer, uint64_t tag, const void* data, size_t b
   message->data = static_cast<char*>(const_cast<void*>(data));
   message->bytes = bytes;
   message->request = request;
-  {
-    absl::MutexLock lock(&mutex_);
-    if (!closed_.ok()) {
-      request->Complete(closed_);
-      return;
-    }
-  }
-  Enqueue([this, m = message.release()] { StartSend(std::unique_ptr<Message>(m)); });
+  Submit(std::move(message), &ProgressEngine::StartSend);
 }
 
 void ProgressEngine::PostRecv(int peer, uint64_t tag, void* data, size_t bytes, Request* request) {
@@ -116,14 +109,19 @@ void ProgressEngine::PostRecv(int peer, uint64_t tag, void* data, size_t bytes, 
   message->data = static_cast<char*>(data);
   message->bytes = bytes;
   message->request = request;
+  Submit(std::move(message), &ProgressEngine::StartRecv);
+}
+
+void ProgressEngine::Submit(std::unique_ptr<Message> message,
+                            void (ProgressEngine::*start)(std::unique_ptr<Message>)) {
   {
     absl::MutexLock lock(&mutex_);
     if (!closed_.ok()) {
-      request->Complete(closed_);
+      message->request->Complete(closed_);
       return;
     }
   }
-  Enqueue([this, m = message.release()] { StartRecv(std::unique_ptr<Message>(m)); });
+  Enqueue([this, start, m = message.release()] { (this->*start)(std::unique_ptr<Message>(m)); });
 }
 
 void ProgressEngine::Abort(const absl::Status& cause) {

@@ -67,6 +67,10 @@ class ProgressEngine {
   using StreamKey = std::pair<int, uint64_t>;
 
   void Enqueue(std::function<void()> command);
+  // Fails `message` at once if the engine is closed, else hands it to `start` on the progress
+  // thread (in posting order).
+  void Submit(std::unique_ptr<Message> message,
+              void (ProgressEngine::*start)(std::unique_ptr<Message>));
   void Run();
   bool RunCommands();
   size_t ReadCompletions(bool block);
