@@ -28,6 +28,7 @@ namespace ultracc::collectives {
 template <int kExpBits, int kManBits, bool kHasInf>
 struct NarrowFloatFormat {
   static_assert(kExpBits < 8 && kManBits < 23);
+  static constexpr bool kHasInfinity = kHasInf;
   static constexpr int kBias = (1 << (kExpBits - 1)) - 1;
   static constexpr uint32_t kSignBit = 1u << (kExpBits + kManBits);
   static constexpr uint32_t kExpAllOnes = (1u << kExpBits) - 1;
