@@ -13,6 +13,8 @@ add_executable(allreduce_check programs/allreduce_check.c)
 target_link_libraries(allreduce_check PRIVATE ultracc)
 add_executable(rank_probe programs/rank_probe.c)
 
+ultracc_add_test(block_cache_test SOURCES block_cache_test.cc LIBS ultracc_client TIMEOUT 60)
+
 ultracc_add_test(daemon_token_test SOURCES daemon_token_test.cc
                  LIBS ultracc_test_processes ultracc_runtime_core TIMEOUT 60 LABELS multiprocess)
 target_compile_definitions(daemon_token_test PRIVATE

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "runtime/client/block_cache.h"
 #include "runtime/config.h"
 
 namespace ultracc::client {
@@ -52,12 +53,7 @@ absl::StatusOr<void*> AllocateBuffer(size_t bytes) {
   absl::StatusOr<RankMemory*> memory = RankMemory::ForProcess();
   if (!memory.ok()) return memory.status();
   if (*memory != nullptr) return (*memory)->Allocate(bytes);
-  size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* ptr = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-  if (ptr == nullptr) {
-    return absl::ResourceExhaustedError(absl::StrCat("cannot allocate ", bytes, " bytes"));
-  }
-  return ptr;
+  return BlockCache::ForProcess().Allocate(bytes);
 }
 
 absl::Status FreeBuffer(void* ptr) {
@@ -65,7 +61,7 @@ absl::Status FreeBuffer(void* ptr) {
   absl::StatusOr<RankMemory*> memory = RankMemory::ForProcess();
   if (!memory.ok()) return memory.status();
   if (*memory != nullptr && (*memory)->Contains(ptr, 0)) return (*memory)->Free(ptr);
-  std::free(ptr);
+  BlockCache::ForProcess().Free(ptr);
   return absl::OkStatus();
 }
 

@@ -141,8 +141,10 @@ ULTRACC_EXPORT ultraccResult_t ultraccStreamSynchronize(ultraccStream_t stream);
 ULTRACC_EXPORT ultraccResult_t ultraccStreamQuery(ultraccStream_t stream);
 
 /** Allocates `bytes` of memory the node engine reads and writes with no copy (in daemon mode, from
- * the rank's shared arena of ULTRACC_ARENA_BYTES; elsewhere, ordinary 64-byte-aligned memory).
- * Buffers from anywhere else work too, staged with one extra copy. */
+ * the rank's shared arena of ULTRACC_ARENA_BYTES; elsewhere, ordinary 64-byte-aligned memory, whose
+ * blocks of 1 MiB and more are kept after ultraccMemFree, up to 1 GiB or 1/16 of the host's memory,
+ * for the next allocation of about their size). Buffers from anywhere else work too, staged with
+ * one extra copy. */
 ULTRACC_EXPORT ultraccResult_t ultraccMemAlloc(void** ptr, size_t bytes);
 /** Frees memory from ultraccMemAlloc; NULL is a no-op. */
 ULTRACC_EXPORT ultraccResult_t ultraccMemFree(void* ptr);
