@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
                         "libfabric provider for --transport ofi");
   bench_cmd->add_option("--rails", bench.launch.ofi_rails, "ofi rails per node")
       ->check(CLI::Range(1, 16));
+  bench_cmd->add_flag("--virtual-chips", bench.virtual_chips,
+                      "engine-only: the nodes' engines host their chips themselves, as threads of "
+                      "this process meeting through memory; no daemons or rank processes");
   bench_cmd->add_option("--plot", bench.plot_path,
                         "write an SVG of bus bandwidth against message size");
   bench_cmd->add_option("--compare", bench.compare,
@@ -89,6 +92,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (info_cmd->parsed()) return ultracc::info::RunInfo(info);
   if (bench_cmd->parsed()) {
+    if (bench.virtual_chips && (bench_cmd->count("--transport") > 0 ||
+                                bench_cmd->count("--ofi-provider") > 0 ||
+                                bench_cmd->count("--rails") > 0)) {
+      std::cerr << "ultracc bench: --virtual-chips runs every node in this process, meeting "
+                   "through memory; --transport, --ofi-provider and --rails do not apply\n";
+      return 2;
+    }
     bench.bench_args = bench_cmd->remaining();
     return ultracc::bench::RunBenchCommand(bench);
   }

@@ -23,6 +23,12 @@ AlgorithmColumn::AlgorithmColumn(int nranks) {
   }
 }
 
+AlgorithmColumn AlgorithmColumn::ForParticipants(int participants) {
+  AlgorithmColumn column(participants);
+  column.participants_ = participants < 1 ? 1 : participants;
+  return column;
+}
+
 std::string AlgorithmColumn::For(const std::string& collective, size_t rule_bytes) const {
   static const std::map<std::string, CollectiveKind> kinds = {
       {"all_reduce", CollectiveKind::kAllReduce},

@@ -17,6 +17,8 @@ class AlgorithmColumn {
   // Reads ULTRACC_ALGO and the node count of a rank started by `ultracc launch` (world size over
   // ULTRACC_LOCAL_SIZE); `nranks` stands in when the launcher's variables are missing.
   explicit AlgorithmColumn(int nranks);
+  // For `participants` members that each stand for a whole node (engine-only mode).
+  static AlgorithmColumn ForParticipants(int participants);
 
   // "ring", "rhd", ... for `collective` (bench_options.h names) moving `rule_bytes` per member;
   // "p2p" for send_recv and permute; "?" when the rule refuses.

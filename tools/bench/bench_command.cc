@@ -2,9 +2,11 @@
 #include "tools/bench/bench_command.h"
 
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -12,6 +14,7 @@
 #include "tools/bench/busbw_plot.h"
 #include "tools/bench/results_file.h"
 #include "tools/bench/run_comparison.h"
+#include "tools/bench/virtual_cluster.h"
 
 namespace ultracc::bench {
 namespace {
@@ -73,15 +76,30 @@ int RunBenchCommand(BenchCommandOptions options) {
     args.push_back("--json");
     args.push_back(name);
   }
-  // The launcher relays whole lines, so a terminal gets the line form of the progress report.
-  if (isatty(2) && !bench.progress) args.push_back("--progress");
-
-  options.launch.program =
-      options.perf_binary.empty() ? ProgramNextToSelf("ultracc_perf") : options.perf_binary;
-  options.launch.args = args;
-  options.launch.tag_output = false;
-  if (bench.timeout_s > 0) options.launch.job_timeout = absl::Seconds(bench.timeout_s + 30);
-  int code = launch::RunLaunch(options.launch);
+  int code = 0;
+  if (options.virtual_chips) {
+    VirtualClusterOptions cluster{options.launch.nodes, options.launch.chips_per_node, bench};
+    cluster.bench.json_path = json_path;
+    if (bench.timeout_s > 0) {
+      signal(SIGALRM, [](int) {
+        static const char kMessage[] = "ultracc bench: -T timeout reached, aborting\n";
+        ssize_t ignored = write(2, kMessage, sizeof(kMessage) - 1);
+        (void)ignored;
+        _exit(124);
+      });
+      alarm(static_cast<unsigned>(std::max(1.0, bench.timeout_s)));
+    }
+    code = RunVirtualBench(cluster);
+  } else {
+    // The launcher relays whole lines, so a terminal gets the line form of the progress report.
+    if (isatty(2) && !bench.progress) args.push_back("--progress");
+    options.launch.program =
+        options.perf_binary.empty() ? ProgramNextToSelf("ultracc_perf") : options.perf_binary;
+    options.launch.args = args;
+    options.launch.tag_output = false;
+    if (bench.timeout_s > 0) options.launch.job_timeout = absl::Seconds(bench.timeout_s + 30);
+    code = launch::RunLaunch(options.launch);
+  }
 
   if (!options.plot_path.empty()) {
     std::vector<RunResults> runs(1);

@@ -3,9 +3,8 @@
 // `ultracc launch` would, then draws --plot; or, with --compare A.json B.json, compares two saved
 // runs without launching anything.
 //
-// Extension points left for the topology work: --topology and --virtual-chips (engine-only mode)
-// would fill LaunchOptions differently (or bypass ranks altogether) here, and the `predicted`
-// column would come from the tuner beside AlgorithmColumn (algorithm_column.h).
+// With --virtual-chips it starts no job: the nodes' engines run as threads of this process
+// (engine-only mode, virtual_cluster.h).
 #pragma once
 
 #include <string>
@@ -21,6 +20,7 @@ struct BenchCommandOptions {
   std::string plot_path;                // --plot FILE.svg
   std::vector<std::string> compare;     // --compare A.json B.json
   std::string perf_binary;              // empty: ultracc_perf next to this executable
+  bool virtual_chips = false;           // --virtual-chips: engine-only mode
 };
 
 // Returns the exit code: the job's (as `ultracc launch`), 2 for bad flags, 1 for unreadable files.

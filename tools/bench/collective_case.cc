@@ -85,42 +85,28 @@ void CollectiveCase::Prepare(void* send, void* recv, bool in_place) const {
   }
 }
 
-ultraccResult_t CollectiveCase::Run(const void* send, void* recv, bool in_place, ultraccComm_t comm,
-                                    ultraccStream_t stream) const {
+void CollectiveCase::CallBuffers(void* send, void* recv, bool in_place, const void** in,
+                                 void** out) const {
   const std::string& c = params_.collective;
-  const ultraccDataType_t dt = params_.type->type;
-  const size_t ts = params_.type->bytes;
+  char* const block = static_cast<char*>(recv) +
+                      static_cast<size_t>(params_.rank) * block_ * params_.type->bytes;
+  *in = in_place ? recv : send;
+  *out = recv;
+  if (in_place && c == "reduce_scatter") *out = block;
+  if (in_place && c == "all_gather") *in = block;
+}
+
+// send_recv exchanges within pairs (0,1), (2,3), ...; permute shifts by one around the ring.
+int CollectiveCase::send_peer() const {
   const int rank = params_.rank, n = params_.nranks;
-  char* r = static_cast<char*>(recv);
-  if (in_place) send = recv;
-  if (c == "all_reduce") return ultraccAllReduce(send, recv, block_, dt, params_.op, comm, stream);
-  if (c == "reduce_scatter") {
-    void* out = in_place ? r + static_cast<size_t>(rank) * block_ * ts : recv;
-    return ultraccReduceScatter(send, out, block_, dt, params_.op, comm, stream);
-  }
-  if (c == "all_gather") {
-    const void* in = in_place ? r + static_cast<size_t>(rank) * block_ * ts : send;
-    return ultraccAllGather(in, recv, block_, dt, comm, stream);
-  }
-  if (c == "all_to_all") return ultraccAllToAll(send, recv, block_, dt, comm, stream);
-  if (c == "all_to_allv") {
-    return ultraccAllToAllv(send, send_counts_.data(), send_displs_.data(), recv,
-                            recv_counts_.data(), recv_displs_.data(), dt, comm, stream);
-  }
-  if (c == "broadcast") return ultraccBroadcast(send, recv, block_, dt, params_.root, comm, stream);
-  if (c == "reduce") {
-    return ultraccReduce(send, recv, block_, dt, params_.op, params_.root, comm, stream);
-  }
-  // send_recv exchanges within pairs (0,1), (2,3), ...; permute shifts by one around the ring.
-  int to = c == "send_recv" ? rank ^ 1 : (rank + 1) % n;
-  int from = c == "send_recv" ? rank ^ 1 : (rank + n - 1) % n;
-  if (n == 1 || to >= n) return ultraccSuccess;  // no partner: this rank sits the exchange out
-  ultraccResult_t result = ultraccGroupStart();
-  if (result != ultraccSuccess) return result;
-  ultraccResult_t s = ultraccSend(send, block_, dt, to, comm, stream);
-  ultraccResult_t v = s == ultraccSuccess ? ultraccRecv(recv, block_, dt, from, comm, stream) : s;
-  result = ultraccGroupEnd();
-  return s != ultraccSuccess ? s : v != ultraccSuccess ? v : result;
+  const int to = params_.collective == "send_recv" ? rank ^ 1 : (rank + 1) % n;
+  return n == 1 || to >= n ? -1 : to;
+}
+
+int CollectiveCase::recv_peer() const {
+  const int rank = params_.rank, n = params_.nranks;
+  if (send_peer() < 0) return -1;
+  return params_.collective == "send_recv" ? rank ^ 1 : (rank + n - 1) % n;
 }
 
 long CollectiveCase::CountWrong(const void* recv, bool in_place) const {

@@ -27,6 +27,10 @@ class CollectiveCase {
   // with at least one element per rank.
   CollectiveCase(const CaseParams& params, size_t bytes);
 
+  const std::string& collective() const { return params_.collective; }
+  const TypeInfo& type() const { return *params_.type; }
+  ultraccRedOp_t op() const { return params_.op; }
+  int root() const { return params_.root; }
   size_t size_bytes() const { return size_bytes_; }                   // the table's size column
   size_t count() const { return size_bytes_ / params_.type->bytes; }  // its count column
   // Bytes the algorithm rule of collectives/algorithm.h sees (a member's whole buffer).
@@ -36,6 +40,21 @@ class CollectiveCase {
   // Elements each of the two buffers must hold.
   size_t send_elements() const { return send_elements_; }
   size_t recv_elements() const { return recv_elements_; }
+
+  // The count argument of the call: per rank for reduce-scatter, all-gather and all-to-all.
+  size_t call_count() const { return block_; }
+  // The input and output pointers the call passes for this rank's buffers (in place, both lie in
+  // recv as NCCL's rules place them).
+  void CallBuffers(void* send, void* recv, bool in_place, const void** in, void** out) const;
+  // All-to-allv's arrays of this rank, one entry per rank.
+  const std::vector<size_t>& send_counts() const { return send_counts_; }
+  const std::vector<size_t>& send_displs() const { return send_displs_; }
+  const std::vector<size_t>& recv_counts() const { return recv_counts_; }
+  const std::vector<size_t>& recv_displs() const { return recv_displs_; }
+  // send_recv and permute: the rank this one sends to and the one it receives from; -1 for both
+  // when it has no partner and sits the exchange out.
+  int send_peer() const;
+  int recv_peer() const;
 
   // Writes this rank's inputs (and poisons the output) for one placement.
   void Prepare(void* send, void* recv, bool in_place) const;

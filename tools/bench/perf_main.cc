@@ -18,6 +18,7 @@
 #include "tools/bench/bench_options.h"
 #include "tools/bench/bench_report.h"
 #include "tools/bench/collective_case.h"
+#include "tools/bench/sweep.h"
 #include "ultracc.h"
 
 namespace ultracc::bench {
@@ -43,12 +44,6 @@ void OnTimeout(int) {
   ssize_t ignored = write(2, kMessage, sizeof(kMessage) - 1);
   (void)ignored;
   _exit(124);
-}
-
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
 }
 
 // Mean, p50 and p99 of this rank, combined over ranks as -a says (every rank makes the same calls).
@@ -111,45 +106,6 @@ PlacementResult Measure(const CollectiveCase& c, void* send, void* recv, bool in
   return p;
 }
 
-// How far a long sweep is, on stderr: whole lines (the launcher relays lines), at most one every
-// few seconds and none before, so short sweeps stay quiet.
-class ProgressLine {
- public:
-  ProgressLine(bool enabled, size_t total) : enabled_(enabled), total_(total) {}
-
-  void Update(size_t done, const std::string& last_row) {
-    if (!enabled_) return;
-    const Clock::time_point now = Clock::now();
-    if (now - last_ < kEvery && (done < total_ || !shown_)) return;
-    std::fprintf(stderr, "# progress: %zu/%zu rows after %.0f s, last %s\n", done, total_,
-                 std::chrono::duration<double>(now - start_).count(), last_row.c_str());
-    std::fflush(stderr);
-    shown_ = true;
-    last_ = now;
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  static constexpr std::chrono::seconds kEvery{2};
-  const bool enabled_;
-  const size_t total_;
-  const Clock::time_point start_ = Clock::now();
-  Clock::time_point last_ = start_;
-  bool shown_ = false;
-};
-
-std::vector<size_t> Sizes(const BenchOptions& o) {
-  std::vector<size_t> sizes;
-  for (size_t b = o.min_bytes; b <= o.max_bytes;) {
-    sizes.push_back(b);
-    size_t next = o.step_bytes > 0 ? b + o.step_bytes
-                                   : static_cast<size_t>(static_cast<double>(b) * o.step_factor);
-    if (next <= b) next = b + 1;
-    b = next;
-  }
-  return sizes;
-}
-
 int Main(int argc, char** argv, int default_check) {
   BenchOptions o;
   o.check = default_check;
@@ -190,11 +146,8 @@ int Main(int argc, char** argv, int default_check) {
 
   const AlgorithmColumn algorithms(job.nranks);
   const bool leader = job.rank == 0;
-  const std::vector<size_t> sizes = Sizes(o);
-  size_t total_rows = 0;
-  for (const std::string& c : o.collectives) {
-    total_rows += sizes.size() * o.types.size() * (HasRedOp(c) ? o.ops.size() : 1);
-  }
+  const std::vector<size_t> sizes = SweepSizes(o);
+  const size_t total_rows = SweepRows(o, sizes.size());
   if (leader) {
     std::printf(
         "# ultracc_perf: %d ranks on %d nodes, %d iterations after %d warm-up, check %d, "
