@@ -20,8 +20,10 @@ class SilentErrors : public google::protobuf::io::ErrorCollector {
   void AddError(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
 };
 
-bool After(const Tokenizer::Token& token, int line, int column) {
-  return token.line > line || (token.line == line && token.column > column);
+// Tokens from the error on are left out: the parser reports an unknown name after it and a bad
+// value at it, and a value belongs to the field named before it.
+bool AtOrAfter(const Tokenizer::Token& token, int line, int column) {
+  return token.line > line || (token.line == line && token.column >= column);
 }
 
 }  // namespace
@@ -38,7 +40,7 @@ std::string FieldPathAt(absl::string_view text, int line, int column, absl::stri
   int list_depth = 0;             // inside [ ... ] identifiers are values too
   while (tokenizer.Next()) {
     const Tokenizer::Token& token = tokenizer.current();
-    if (After(token, line, column)) break;
+    if (AtOrAfter(token, line, column)) break;
     if (token.type == Tokenizer::TYPE_IDENTIFIER) {
       if (!value_next && list_depth == 0) last = token.text;
       value_next = false;

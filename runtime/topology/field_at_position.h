@@ -9,7 +9,7 @@
 
 namespace ultracc::topology {
 
-// The dotted path of the field whose name or value is at or before `line`:`column` (0-based, as
+// The dotted path of the field whose name or value comes last before `line`:`column` (0-based, as
 // the parser reports them), e.g. "ultraserver.bandwidth_gb_per_s"; the enclosing message's path
 // when no field started in it yet; empty at the top before any field. A non-empty `field` (a name
 // the parser's message gives) replaces the last field seen inside the enclosing message.

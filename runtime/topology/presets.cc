@@ -113,7 +113,7 @@ TopologySpec Trn2UltraServer() {
   spec.set_ultraservers(1);
   // A chip's NeuronLink-v3 bandwidth split evenly over its six links (four torus, two ring),
   // rounded: 4/6 and 2/6 of 1.28 TB/s. The split is ours; the total is published.
-  LevelSpec torus = Level("NeuronLink-v3, 4x4 torus", LevelSpec::TORUS,
+  LevelSpec torus = Level("NeuronLink-v3", LevelSpec::TORUS,
                           std::round(kNeuronLinkV3GbPerS * 4 / 6), kIntraNodeHopUs);
   torus.add_torus_dims(4);
   torus.add_torus_dims(4);
@@ -121,7 +121,7 @@ TopologySpec Trn2UltraServer() {
   // The ring is NeuronLink too (one chip-to-chip hop over a longer cable): the upper end of the
   // 1-2 us hop, not the EFA figure.
   *spec.mutable_ultraserver() =
-      Level("NeuronLink-v3 ring of same-coordinate chips", LevelSpec::RING,
+      Level("NeuronLink-v3 between same-coordinate chips", LevelSpec::RING,
             std::round(kNeuronLinkV3GbPerS * 2 / 6), 2.0);
   *spec.mutable_cluster() = Level("EFA", LevelSpec::SWITCH, kTrn2EfaGbPerS, kInterNodeHopUs);
   return spec;
