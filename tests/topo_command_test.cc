@@ -88,6 +88,14 @@ TEST(TopoCommandTest, ValidateSaysOkOrNamesTheFieldAndLine) {
   std::remove(typo.c_str());
 }
 
+TEST(TopoCommandTest, TheExampleFileIsValid) {
+  const std::string example =
+      std::string(ULTRACC_SOURCE_DIR) + "/tools/topo/examples/small-cluster.textproto";
+  SubprocessResult r = RunCli({"validate", example});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "OK: small-cluster, 8 chips\n");
+}
+
 TEST(TopoCommandTest, DumpReadsBackTheSame) {
   SubprocessResult dump = RunCli({"dump", "trn3-ultraserver-gen1"});
   EXPECT_EQ(dump.exit_code, 0) << dump.err;

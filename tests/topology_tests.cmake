@@ -8,5 +8,6 @@ ultracc_add_test(cost_model_test SOURCES cost_model_test.cc LIBS ultracc_tuner T
 
 ultracc_add_test(topo_command_test SOURCES topo_command_test.cc LIBS ultracc_test_processes
                  TIMEOUT 60)
-target_compile_definitions(topo_command_test PRIVATE ULTRACC_LAUNCHER="$<TARGET_FILE:ultracc_cli>")
+target_compile_definitions(topo_command_test PRIVATE ULTRACC_LAUNCHER="$<TARGET_FILE:ultracc_cli>"
+                           ULTRACC_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 add_dependencies(topo_command_test ultracc_cli)
