@@ -130,7 +130,8 @@ std::optional<Cost> BruckCost(const RankHierarchy& h, CollectiveKind kind, doubl
   // rank crosses the top level. A local round packs those blocks before each exchange.
   for (int d = 1; d < n; d *= 2) {
     // Distances 0 .. n - 1 with bit d set: d of every 2d, plus the tail's excess over d.
-    const double moving = static_cast<double>(n / (2 * d)) * d + std::max(0, n % (2 * d) - d);
+    const int full_periods = n / (2 * d);
+    const double moving = static_cast<double>(full_periods) * d + std::max(0, n % (2 * d) - d);
     cost.Copy(moving * block);
     cost.Add(h.top(), moving * block, false);
   }

@@ -32,8 +32,10 @@ double TopologyLevel::BisectionGbPerS() const {
       const double lines = static_cast<double>(members) / longest;
       return chips_per_member * lines * 2 * per_chip / (2 * dimensions);
     }
-    default:  // a switch or memory: the smaller half sends at its full rate
-      return static_cast<double>(members / 2) * chips_per_member * per_chip;
+    default: {  // a switch or memory: the smaller half sends at its full rate
+      const int smaller_half = members / 2;
+      return smaller_half * chips_per_member * per_chip;
+    }
   }
 }
 
