@@ -9,8 +9,9 @@
 // once would look free of latency and win every case. Where rounds wait only on their own pair
 // (pairwise), a rank's rounds likewise add up on their own levels instead of the worst one. Rings
 // and shifts cross the top level in every round (some rank always does); the rounds of
-// halving-doubling and trees cross the levels their partners actually differ at. Chunk pipelining
-// and link contention beyond a chip's share are not modelled.
+// halving-doubling and trees cross the levels their partners actually differ at. Not modelled yet:
+// chunk pipelining, link contention beyond a chip's share, and hop counts inside torus and ring
+// levels (any two members of a level are taken as one hop apart, as through a switch).
 //
 // `bytes` is what ChooseAlgorithm takes (algorithm.h): the whole per-member buffer for all-reduce,
 // broadcast and reduce, the full input of reduce-scatter and all-to-all, the full output of

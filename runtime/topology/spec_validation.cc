@@ -51,6 +51,7 @@ class SpecChecker {
       : spec_(spec), source_(source), locations_(locations) {}
 
   absl::Status Check() {
+    // `&`, not `&&`: every bad count is reported, not just the first.
     const bool counts_ok = CheckCount("chips_per_node", spec_.chips_per_node()) &
                            CheckCount("nodes_per_ultraserver", spec_.nodes_per_ultraserver()) &
                            CheckCount("ultraservers", spec_.ultraservers());
