@@ -91,11 +91,13 @@ TEST(SpecTextTest, BadValueNamesLineAndField) {
   EXPECT_THAT(spec.status().message(), HasSubstr("MESH"));
 }
 
-TEST(SpecTextTest, UnclosedMessageIsAnError) {
+TEST(SpecTextTest, UnclosedMessageNamesIt) {
   absl::StatusOr<proto::TopologySpec> spec =
       ParseTopologySpec("chips_per_node: 1\nnode { shape: SWITCH\n", "s.textproto");
   ASSERT_FALSE(spec.ok());
-  EXPECT_THAT(spec.status().message(), HasSubstr("s.textproto:3:"));
+  EXPECT_THAT(spec.status().message(),
+              HasSubstr("s.textproto:3:1: node: the text ends inside this message; a '}' is "
+                        "missing"));
 }
 
 TEST(SpecTextTest, SemanticErrorsComeFromTheParseToo) {
@@ -135,6 +137,9 @@ TEST(SpecTextTest, ReadsFilesAndNamesMissingOnes) {
   spec = ReadTopologySpecFile(path);
   EXPECT_EQ(spec.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(spec.status().message(), HasSubstr(path));
+  spec = ReadTopologySpecFile(::testing::TempDir());
+  EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(spec.status().message(), HasSubstr("is a directory"));
 }
 
 }  // namespace

@@ -28,21 +28,31 @@ bool AtOrAfter(const Tokenizer::Token& token, int line, int column) {
 
 }  // namespace
 
-std::string FieldPathAt(absl::string_view text, int line, int column, absl::string_view field) {
+std::string FieldPosition::Path() const {
+  std::vector<std::string> path = open;
+  if (!field.empty()) path.push_back(field);
+  return absl::StrJoin(path, ".");
+}
+
+FieldPosition FieldAtPosition(absl::string_view text, int line, int column,
+                              absl::string_view field) {
   ArrayInputStream input(text.data(), static_cast<int>(text.size()));
   SilentErrors errors;
   Tokenizer tokenizer(&input, &errors);
   tokenizer.set_comment_style(Tokenizer::SH_COMMENT_STYLE);
 
-  std::vector<std::string> open;  // messages entered and not yet closed
-  std::string last;               // the last field name inside the innermost open message
-  bool value_next = false;        // after ':' an identifier is a value (an enum), not a name
-  int list_depth = 0;             // inside [ ... ] identifiers are values too
+  FieldPosition at;
+  at.at_end = true;
+  bool value_next = false;  // after ':' an identifier is a value (an enum), not a name
+  int list_depth = 0;       // inside [ ... ] identifiers are values too
   while (tokenizer.Next()) {
     const Tokenizer::Token& token = tokenizer.current();
-    if (AtOrAfter(token, line, column)) break;
+    if (AtOrAfter(token, line, column)) {
+      at.at_end = false;
+      break;
+    }
     if (token.type == Tokenizer::TYPE_IDENTIFIER) {
-      if (!value_next && list_depth == 0) last = token.text;
+      if (!value_next && list_depth == 0) at.field = token.text;
       value_next = false;
       continue;
     }
@@ -51,21 +61,16 @@ std::string FieldPathAt(absl::string_view text, int line, int column, absl::stri
       ++list_depth;
     } else if (token.text == "]" && list_depth > 0) {
       --list_depth;
-    } else if ((token.text == "{" || token.text == "<") && !last.empty()) {
-      open.push_back(last);  // "name {" and "name: {" both open a message
-      last.clear();
-    } else if ((token.text == "}" || token.text == ">") && !open.empty()) {
-      last = open.back();  // an error just after a closed message belongs to it
-      open.pop_back();
+    } else if ((token.text == "{" || token.text == "<") && !at.field.empty()) {
+      at.open.push_back(at.field);  // "name {" and "name: {" both open a message
+      at.field.clear();
+    } else if ((token.text == "}" || token.text == ">") && !at.open.empty()) {
+      at.field = at.open.back();  // an error just after a closed message belongs to it
+      at.open.pop_back();
     }
   }
-  std::vector<std::string> path = open;
-  if (!field.empty()) {
-    path.emplace_back(field);
-  } else if (!last.empty()) {
-    path.push_back(last);
-  }
-  return absl::StrJoin(path, ".");
+  if (!field.empty()) at.field = std::string(field);
+  return at;
 }
 
 }  // namespace ultracc::topology

@@ -4,15 +4,25 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
 namespace ultracc::topology {
 
-// The dotted path of the field whose name or value comes last before `line`:`column` (0-based, as
-// the parser reports them), e.g. "ultraserver.bandwidth_gb_per_s"; the enclosing message's path
-// when no field started in it yet; empty at the top before any field. A non-empty `field` (a name
-// the parser's message gives) replaces the last field seen inside the enclosing message.
-std::string FieldPathAt(absl::string_view text, int line, int column, absl::string_view field = "");
+struct FieldPosition {
+  std::vector<std::string> open;  // the messages the position is inside, outermost first
+  std::string field;              // the last field named in the innermost of them (may be empty)
+  bool at_end = false;            // no token at or after the position: the text ended there
+
+  // "ultraserver.bandwidth_gb_per_s": the open messages and the field.
+  std::string Path() const;
+};
+
+// Where `line`:`column` (0-based, as the parser reports them) falls: the field whose name or value
+// comes last before it. A non-empty `field` (a name the parser's message gives) replaces the last
+// field seen.
+FieldPosition FieldAtPosition(absl::string_view text, int line, int column,
+                              absl::string_view field = "");
 
 }  // namespace ultracc::topology

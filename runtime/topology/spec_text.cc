@@ -1,6 +1,7 @@
 // Text-format parsing with located errors, and printing.
 #include "runtime/topology/spec_text.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -38,8 +39,15 @@ class LocatedErrors : public google::protobuf::io::ErrorCollector {
     std::string where = absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ");
     // The parser reports some value errors after the value, at the next field; its message then
     // names the field it meant, which wins over the position.
-    const std::string field = FieldPathAt(text_, line, column, FieldNamedIn(message));
-    if (!field.empty()) absl::StrAppend(&where, field, ": ");
+    const FieldPosition at = FieldAtPosition(text_, line, column, FieldNamedIn(message));
+    if (at.at_end && !at.open.empty()) {
+      // At the end of the text the parser only says what token it expected.
+      errors_.push_back(absl::StrCat(where, absl::StrJoin(at.open, "."),
+                                     ": the text ends inside this message; a '}' is missing"));
+      return;
+    }
+    const std::string path = at.Path();
+    if (!path.empty()) absl::StrAppend(&where, path, ": ");
     errors_.push_back(absl::StrCat(where, message));
   }
   void AddWarning(int line, google::protobuf::io::ColumnNumber column,
@@ -76,6 +84,9 @@ absl::StatusOr<proto::TopologySpec> ParseTopologySpec(absl::string_view text,
 
 absl::StatusOr<proto::TopologySpec> ReadTopologySpecFile(const std::string& path) {
   std::ifstream file(path);
+  if (std::filesystem::is_directory(path)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " is a directory, not a topology file"));
+  }
   if (!file) return absl::NotFoundError(absl::StrCat("cannot read topology file ", path));
   std::stringstream text;
   text << file.rdbuf();
