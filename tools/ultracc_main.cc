@@ -11,6 +11,7 @@
 #include "tools/bench/bench_options.h"
 #include "tools/info/info_command.h"
 #include "tools/launch/launcher.h"
+#include "tools/topo/topo_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"ultracc: collective communication on an emulated Trainium-class cluster"};
@@ -84,6 +85,8 @@ int main(int argc, char** argv) {
   // COLLECTIVE and nccl-tests' flags go to the benchmark program, which parses them.
   bench_cmd->allow_extras();
   bench_cmd->footer(ultracc::bench::BenchUsage());
+
+  ultracc::topo::AddTopoCommand(app);
 
   app.add_subcommand("version", "print the version")->callback([] {
     std::cout << "ultracc 0.1.0\n";

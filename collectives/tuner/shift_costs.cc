@@ -1,0 +1,99 @@
+// Costs of the ring, direct and pairwise algorithms.
+#include "collectives/tuner/algorithm_costs.h"
+
+namespace ultracc::collectives::tuner {
+namespace {
+
+// One message of `bytes` across level `index`.
+Cost Hop(const RankHierarchy& h, int index, double bytes) {
+  const LevelCost& level = h.level(index);
+  return Cost{.latency_s = level.alpha_s, .transfer_s = bytes * level.beta_s_per_byte};
+}
+
+// One round in which every rank sends `bytes` to each other rank: the chip starts one message
+// after another, each paying its own level's alpha and beta.
+Cost ToEveryPeer(const RankHierarchy& h, double bytes) {
+  Cost cost;
+  for (int i = 0; i < kLevels; ++i) {
+    cost.latency_s += h.PeersAt(i) * h.level(i).alpha_s;
+    cost.transfer_s += h.PeersAt(i) * bytes * h.level(i).beta_s_per_byte;
+  }
+  return cost;
+}
+
+Cost Times(Cost cost, double n) {
+  cost.latency_s *= n;
+  cost.transfer_s *= n;
+  cost.local_s *= n;
+  return cost;
+}
+
+}  // namespace
+
+std::optional<Cost> RingCost(const RankHierarchy& h, CollectiveKind kind, double bytes) {
+  const int n = h.ranks();
+  if (n == 1) return Cost{};
+  const double block = bytes / n;
+  // n - 1 rounds each way; the wrap-around (and every node boundary) crosses the top level.
+  Cost round = Hop(h, h.top(), block);
+  switch (kind) {
+    case CollectiveKind::kAllReduce: {
+      Cost cost = Times(round, 2.0 * (n - 1));
+      cost.local_s = (n - 1) * block * h.reduce_s_per_byte();
+      return cost;
+    }
+    case CollectiveKind::kReduceScatter: {
+      Cost cost = Times(round, n - 1);
+      cost.local_s = (n - 1) * block * h.reduce_s_per_byte();
+      return cost;
+    }
+    case CollectiveKind::kAllGather:
+      return Times(round, n - 1);
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<Cost> DirectCost(const RankHierarchy& h, CollectiveKind kind, double bytes) {
+  const int n = h.ranks();
+  if (n == 1) return Cost{};
+  const double block = bytes / n;
+  switch (kind) {
+    case CollectiveKind::kAllReduce: {
+      Cost cost = ToEveryPeer(h, block);  // reduce-scatter
+      cost.local_s = (n - 1) * block * h.reduce_s_per_byte();
+      cost += ToEveryPeer(h, block);  // all-gather
+      return cost;
+    }
+    case CollectiveKind::kReduceScatter: {
+      Cost cost = ToEveryPeer(h, block);
+      cost.local_s = (n - 1) * block * h.reduce_s_per_byte();
+      return cost;
+    }
+    case CollectiveKind::kAllGather:
+      return ToEveryPeer(h, block);
+    case CollectiveKind::kAllToAll:
+    case CollectiveKind::kAllToAllv: {
+      Cost cost = ToEveryPeer(h, block);
+      cost.local_s = block * h.copy_s_per_byte();  // a rank's own block
+      return cost;
+    }
+    case CollectiveKind::kBroadcast:
+      return ToEveryPeer(h, bytes);  // the root sends the whole buffer to everyone
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<Cost> PairwiseCost(const RankHierarchy& h, CollectiveKind kind, double bytes) {
+  if (kind != CollectiveKind::kAllToAll && kind != CollectiveKind::kAllToAllv) return std::nullopt;
+  const int n = h.ranks();
+  if (n == 1) return Cost{};
+  const double block = bytes / n;
+  // Round s pairs r with r + s; over all rounds a rank meets each peer once, each on its level.
+  Cost cost{.local_s = block * h.copy_s_per_byte()};
+  for (int i = 0; i < kLevels; ++i) cost += Times(Hop(h, i, block), h.PeersAt(i));
+  return cost;
+}
+
+}  // namespace ultracc::collectives::tuner
