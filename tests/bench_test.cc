@@ -21,6 +21,7 @@
 #include "boost/property_tree/xml_parser.hpp"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/testing/bench_output.h"
 #include "tests/testing/subprocess.h"
 #include "tools/bench/bench_options.h"
 #include "tools/bench/collective_case.h"
@@ -29,24 +30,14 @@
 namespace ultracc {
 namespace {
 
-using ::ultracc::testing::Subprocess;
-using ::ultracc::testing::SubprocessOptions;
+using ::ultracc::testing::BusFactor;
+using ::ultracc::testing::ParseTable;
+using ::ultracc::testing::RunCli;
 using ::ultracc::testing::SubprocessResult;
+using ::ultracc::testing::Table;
+using ::ultracc::testing::TableRow;
 
 constexpr int kRanks = 4;
-
-SubprocessResult RunCli(std::vector<std::string> argv, absl::Duration timeout = absl::Seconds(60)) {
-  SubprocessOptions options;
-  options.argv = std::move(argv);
-  options.unset_env = {"ULTRACC_ALGO", "ULTRACC_TRANSPORT", "ULTRACC_OFI_PROVIDER",
-                       "ULTRACC_OFI_RAILS", "ULTRACC_JOB_TOKEN"};
-  auto process = Subprocess::Start(options);
-  EXPECT_TRUE(process.ok()) << process.status();
-  if (!process.ok()) return {};
-  auto result = (*process)->Wait(absl::Now() + timeout);
-  EXPECT_TRUE(result.ok()) << result.status();
-  return result.ok() ? *result : SubprocessResult{};
-}
 
 std::string TempPath(const std::string& name) {
   const char* dir = std::getenv("TEST_TMPDIR");
@@ -59,42 +50,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-double BusFactor(const std::string& collective, int n) {
-  if (collective == "all_reduce") return 2.0 * (n - 1) / n;
-  if (collective == "reduce_scatter" || collective == "all_gather" || collective == "all_to_all" ||
-      collective == "all_to_allv") {
-    return static_cast<double>(n - 1) / n;
-  }
-  return 1.0;
-}
-
-struct TableRow {
-  std::string collective;
-  std::vector<std::string> fields;
-};
-
-// Rows under each "# Collective test starting: X" header, and the footers.
-struct Table {
-  std::vector<TableRow> rows;
-  std::vector<std::string> footers;
-};
-
-Table ParseTable(const std::string& out) {
-  Table table;
-  std::string collective;
-  for (absl::string_view line : absl::StrSplit(out, '\n')) {
-    if (absl::ConsumePrefix(&line, "# Collective test starting: ")) {
-      collective = std::string(line);
-    } else if (absl::StartsWith(line, "# Out of bounds values") ||
-               absl::StartsWith(line, "# Avg bus bandwidth")) {
-      table.footers.emplace_back(line);
-    } else if (!line.empty() && line[0] != '#') {
-      table.rows.push_back({collective, absl::StrSplit(line, ' ', absl::SkipWhitespace())});
-    }
-  }
-  return table;
 }
 
 class BenchTest : public ::testing::Test {

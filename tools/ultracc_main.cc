@@ -74,6 +74,9 @@ int main(int argc, char** argv) {
                         "libfabric provider for --transport ofi");
   bench_cmd->add_option("--rails", bench.launch.ofi_rails, "ofi rails per node")
       ->check(CLI::Range(1, 16));
+  bench_cmd->add_option("--ultraservers", bench.ultraservers,
+                        "with --topology: keep this many of its UltraServers")
+      ->check(CLI::Range(1, 1 << 20));
   bench_cmd->add_flag("--virtual-chips", bench.virtual_chips,
                       "engine-only: the nodes' engines host their chips themselves, as threads of "
                       "this process meeting through memory; no daemons or rank processes");
@@ -103,6 +106,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     bench.bench_args = bench_cmd->remaining();
+    bench.nodes_given = bench_cmd->count("--nodes") > 0;
+    bench.chips_given = bench_cmd->count("--chips-per-node") > 0;
     return ultracc::bench::RunBenchCommand(bench);
   }
   if (launch_cmd->parsed()) {

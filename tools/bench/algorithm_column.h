@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace ultracc::bench {
@@ -26,7 +27,17 @@ class AlgorithmColumn {
 
   int participants() const { return participants_; }
 
+  // Adds the cost model (collectives/tuner) of topology `spec` (a preset name or a file) for
+  // `ranks_per_node` chips on each of `nodes` nodes, which fill whole UltraServers in order. False,
+  // with `error` naming what does not fit, when the spec is bad or the job is larger than it.
+  bool UseTopology(const std::string& spec, int ranks_per_node, int nodes, std::string* error);
+  // The model's time in microseconds for what For() names on that topology; < 0 without one, or
+  // for point-to-point rows.
+  double PredictedUs(const std::string& collective, size_t rule_bytes) const;
+
  private:
+  struct Model;
+  std::shared_ptr<const Model> model_;
   int participants_ = 1;
   int forced_ = 0;  // collectives::Algorithm, kept as int to keep the header free of internals
 };

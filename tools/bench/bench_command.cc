@@ -15,6 +15,7 @@
 #include "tools/bench/results_file.h"
 #include "tools/bench/run_comparison.h"
 #include "tools/bench/virtual_cluster.h"
+#include "runtime/topology/topology_source.h"
 
 namespace ultracc::bench {
 namespace {
@@ -46,6 +47,43 @@ int Compare(const BenchCommandOptions& options) {
   return 0;
 }
 
+// Nodes and chips per node from the spec, scaled down only where the options ask: --ultraservers
+// keeps that many UltraServers, --nodes and --chips-per-node set their own counts. A job larger
+// than the spec is refused; so is a launched (not --virtual-chips) job of more rank processes than
+// this host can run, with the ways to shrink it.
+absl::Status ShapeFromTopology(const std::string& spec, BenchCommandOptions* options) {
+  absl::StatusOr<topology::Topology> topo = topology::LoadTopology(spec);
+  if (!topo.ok()) return absl::InvalidArgumentError("--topology " + spec + ": " +
+                                                    std::string(topo.status().message()));
+  const int per_server = static_cast<int>(topo->spec().nodes_per_ultraserver());
+  const int servers = static_cast<int>(topo->nodes() / per_server);
+  const int chips = static_cast<int>(topo->spec().chips_per_node());
+  if (options->ultraservers > servers) {
+    return absl::InvalidArgumentError("--ultraservers " + std::to_string(options->ultraservers) +
+                                      ": " + spec + " has " + std::to_string(servers));
+  }
+  launch::LaunchOptions& l = options->launch;
+  if (!options->nodes_given) {
+    l.nodes = (options->ultraservers > 0 ? options->ultraservers : servers) * per_server;
+  }
+  if (!options->chips_given) l.chips_per_node = chips;
+  if (l.nodes > topo->nodes() || l.chips_per_node > chips) {
+    return absl::InvalidArgumentError(
+        std::to_string(l.nodes) + " nodes x " + std::to_string(l.chips_per_node) +
+        " chips do not fit " + spec + " (" + std::to_string(topo->nodes()) + " nodes x " +
+        std::to_string(chips) + " chips)");
+  }
+  constexpr int kMostLaunchedRanks = 64;
+  if (!options->virtual_chips && l.nodes * l.chips_per_node > kMostLaunchedRanks) {
+    return absl::InvalidArgumentError(
+        spec + " is " + std::to_string(l.nodes * l.chips_per_node) +
+        " chips: more rank processes than this host runs (" + std::to_string(kMostLaunchedRanks) +
+        "); add --virtual-chips (engine only), or scale down with --ultraservers, --nodes or "
+        "--chips-per-node");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int RunBenchCommand(BenchCommandOptions options) {
@@ -56,6 +94,13 @@ int RunBenchCommand(BenchCommandOptions options) {
   BenchOptions bench;
   std::string error;
   if (!ParseBenchArgs(options.bench_args, &bench, &error)) return Fail(2, error);
+  if (!bench.topology.empty()) {
+    if (absl::Status s = ShapeFromTopology(bench.topology, &options); !s.ok()) {
+      return Fail(2, std::string(s.message()));
+    }
+  } else if (options.ultraservers > 0) {
+    return Fail(2, "--ultraservers needs --topology SPEC");
+  }
 
   // Ranks may run in another directory: hand them absolute paths.
   std::vector<std::string>& args = options.bench_args;
@@ -80,6 +125,8 @@ int RunBenchCommand(BenchCommandOptions options) {
   if (options.virtual_chips) {
     VirtualClusterOptions cluster{options.launch.nodes, options.launch.chips_per_node, bench};
     cluster.bench.json_path = json_path;
+    // Checked unless -c says otherwise, as nccl-tests: nothing else looks at a virtual chip's data.
+    if (!bench.check_given) cluster.bench.check = 1;
     if (bench.timeout_s > 0) {
       signal(SIGALRM, [](int) {
         static const char kMessage[] = "ultracc bench: -T timeout reached, aborting\n";

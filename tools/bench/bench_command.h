@@ -21,6 +21,11 @@ struct BenchCommandOptions {
   std::vector<std::string> compare;     // --compare A.json B.json
   std::string perf_binary;              // empty: ultracc_perf next to this executable
   bool virtual_chips = false;           // --virtual-chips: engine-only mode
+  // With --topology SPEC (a bench flag), nodes and chips come from the spec unless given here;
+  // --ultraservers K keeps K of its UltraServers.
+  bool nodes_given = false;
+  bool chips_given = false;
+  int ultraservers = 0;
 };
 
 // Returns the exit code: the job's (as `ultracc launch`), 2 for bad flags, 1 for unreadable files.

@@ -145,7 +145,7 @@ bool ParseBenchArgs(const std::vector<std::string>& args, BenchOptions* o, std::
     bool takes_value = true;
     if (auto it = LongFlags().find(arg); it != LongFlags().end()) {
       flag = it->second;
-    } else if (arg == "--json" || arg == "--csv") {
+    } else if (arg == "--json" || arg == "--csv" || arg == "--topology") {
       flag = arg;
     } else if (arg.size() >= 2 && arg[0] == '-' && arg[1] != '-') {
       flag = arg.substr(0, 2);
@@ -204,6 +204,7 @@ bool ParseBenchArgs(const std::vector<std::string>& args, BenchOptions* o, std::
       if (!ParseInt(value, 0, 1 << 30, &o->warmup)) return bad("warm-up iterations >= 0");
     } else if (flag == "-c") {
       if (!ParseInt(value, 0, 1 << 20, &o->check)) return bad("check iterations >= 0");
+      o->check_given = true;
     } else if (flag == "-d") {
       if (!ParseList(value, TypeNames(), &o->types, &bad_name)) {
         return bad("unknown datatype '" + bad_name + "'; one of " + Join(TypeNames()) + ", all");
@@ -224,6 +225,8 @@ bool ParseBenchArgs(const std::vector<std::string>& args, BenchOptions* o, std::
       o->json_path = value;
     } else if (flag == "--csv") {
       o->csv_path = value;
+    } else if (flag == "--topology") {
+      o->topology = value;
     } else {
       *error = "unknown flag '" + arg + "'\n" + BenchUsage();
       return false;
@@ -248,6 +251,7 @@ std::string BenchUsage() {
          "-i step bytes, -n iters, -w warm-up iters, -c check iters (0: #wrong N/A), "
          "-d dtype|all, -o sum|prod|max|min|avg|all, -r root, -a 0|1|2|3 (rank 0, mean, min, "
          "max), -z 0|1 blocking, -T timeout seconds; --json FILE, --csv FILE, --show-algorithm, "
+         "--topology SPEC (predicted column), "
          "--progress";
 }
 

@@ -19,6 +19,7 @@ struct BenchOptions {
   int iters = 20;                              // -n
   int warmup = 5;                              // -w
   int check = 0;                               // -c: check iterations (0: #wrong is N/A)
+  bool check_given = false;                    // -c appeared
   std::vector<std::string> types = {"float"};  // -d
   std::vector<std::string> ops = {"sum"};      // -o
   int root = 0;                                // -r
@@ -27,6 +28,7 @@ struct BenchOptions {
   double timeout_s = 0;  // -T: abort the run after this long (0: never)
   std::string json_path;
   std::string csv_path;
+  std::string topology;  // --topology SPEC: adds the cost model's `predicted` column
   bool show_algorithm = false;
   bool progress = false;
 };

@@ -51,15 +51,15 @@ void TableWriter::Header(const std::string& collective) const {
                "", "", "", "", "");
   std::fprintf(out_,
                "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s %6s  %7s  %6s  %6s %6s  %7s  %7s  "
-               "%7s  %7s%s\n",
+               "%7s  %7s%s%s\n",
                "size", "count", "type", "redop", "root", "time", "algbw", "busbw", "#wrong", "time",
                "algbw", "busbw", "#wrong", "p50", "p99", "p50", "p99",
-               show_algorithm_ ? "  algorithm" : "");
+               show_predicted_ ? "  predicted" : "", show_algorithm_ ? "  algorithm" : "");
   std::fprintf(out_,
                "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %5s  %7s  %6s  %6s  %5s  %7s  %7s  "
-               "%7s  %7s\n",
+               "%7s  %7s%s\n",
                "(B)", "(elements)", "", "", "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)",
-               "(GB/s)", "", "(us)", "(us)", "(us)", "(us)");
+               "(GB/s)", "", "(us)", "(us)", "(us)", "(us)", show_predicted_ ? "       (us)" : "");
   std::fflush(out_);
 }
 
@@ -79,6 +79,9 @@ void TableWriter::Row(const ResultRow& row) const {
                  TimeText(row.in_place.p99_us).c_str());
   } else {
     std::fprintf(out_, "  %7s  %7s", "N/A", "N/A");
+  }
+  if (show_predicted_) {
+    std::fprintf(out_, "  %9s", row.predicted_us < 0 ? "N/A" : TimeText(row.predicted_us).c_str());
   }
   if (show_algorithm_) std::fprintf(out_, "  %s", row.algorithm.c_str());
   std::fprintf(out_, "\n");
@@ -125,9 +128,11 @@ bool WriteJson(const std::string& path, const RunInfo& info, const std::vector<R
     std::fprintf(f,
                  "%s\n    {\"collective\": \"%s\", \"size\": %zu, \"count\": %zu, \"type\": "
                  "\"%s\", \"redop\": \"%s\", \"root\": %d, \"algorithm\": \"%s\",\n"
+                 "     \"predicted_us\": %s,\n"
                  "     \"out_of_place\": %s,\n     \"in_place\": %s}",
                  i == 0 ? "" : ",", r.collective.c_str(), r.size, r.count, r.type.c_str(),
                  r.redop.c_str(), r.root, r.algorithm.c_str(),
+                 r.predicted_us < 0 ? "null" : std::to_string(r.predicted_us).c_str(),
                  JsonPlacement(r.out_of_place).c_str(),
                  r.has_in_place ? JsonPlacement(r.in_place).c_str() : "null");
   }
@@ -149,7 +154,7 @@ bool WriteCsv(const std::string& path, const std::vector<ResultRow>& rows, std::
   std::fprintf(f,
                "collective,size,count,type,redop,root,algorithm,"
                "oop_time_us,oop_algbw,oop_busbw,oop_p50_us,oop_p99_us,oop_wrong,"
-               "ip_time_us,ip_algbw,ip_busbw,ip_p50_us,ip_p99_us,ip_wrong\n");
+               "ip_time_us,ip_algbw,ip_busbw,ip_p50_us,ip_p99_us,ip_wrong,predicted_us\n");
   auto placement = [&](const PlacementResult& p, bool present) {
     if (!present) {
       std::fprintf(f, ",,,,,");
@@ -164,7 +169,7 @@ bool WriteCsv(const std::string& path, const std::vector<ResultRow>& rows, std::
     placement(r.out_of_place, true);
     std::fprintf(f, ",");
     placement(r.in_place, r.has_in_place);
-    std::fprintf(f, "\n");
+    std::fprintf(f, ",%s\n", r.predicted_us < 0 ? "" : std::to_string(r.predicted_us).c_str());
   }
   bool ok = std::fclose(f) == 0;
   if (!ok) *error = "cannot write " + path;

@@ -26,6 +26,7 @@ struct ResultRow {
   std::string redop;  // "none" for collectives without one
   int root = -1;
   std::string algorithm;  // empty unless --show-algorithm
+  double predicted_us = -1;  // the cost model's time on the emulated topology; < 0: none
   PlacementResult out_of_place;
   bool has_in_place = false;
   PlacementResult in_place;
@@ -50,7 +51,8 @@ struct RunInfo {
 
 class TableWriter {
  public:
-  TableWriter(FILE* out, bool show_algorithm) : out_(out), show_algorithm_(show_algorithm) {}
+  TableWriter(FILE* out, bool show_algorithm, bool show_predicted = false)
+      : out_(out), show_algorithm_(show_algorithm), show_predicted_(show_predicted) {}
   void Header(const std::string& collective) const;
   void Row(const ResultRow& row) const;
   void Footer(const CollectiveSummary& summary) const;
@@ -58,6 +60,7 @@ class TableWriter {
  private:
   FILE* out_;
   bool show_algorithm_;
+  bool show_predicted_;
 };
 
 // The summary of `rows` of one collective: summed #wrong, mean busbw over every placement run.

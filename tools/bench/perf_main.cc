@@ -144,8 +144,15 @@ int Main(int argc, char** argv, int default_check) {
   Check(ultraccMemAlloc(&scratch, 4 * sizeof(double)), "ultraccMemAlloc", job);
   job.scratch = static_cast<double*>(scratch);
 
-  const AlgorithmColumn algorithms(job.nranks);
+  AlgorithmColumn algorithms(job.nranks);
   const bool leader = job.rank == 0;
+  if (!o.topology.empty() &&
+      !algorithms.UseTopology(o.topology, job.nranks / algorithms.participants(),
+                              algorithms.participants(), &error)) {
+    if (leader) std::fprintf(stderr, "%s: %s\n", argv[0], error.c_str());
+    ultraccCommDestroy(job.comm);
+    return 2;
+  }
   const std::vector<size_t> sizes = SweepSizes(o);
   const size_t total_rows = SweepRows(o, sizes.size());
   if (leader) {
@@ -159,7 +166,7 @@ int Main(int argc, char** argv, int default_check) {
         : o.average == 2 ? "min"
                          : "max");
   }
-  const TableWriter table(stdout, o.show_algorithm);
+  const TableWriter table(stdout, o.show_algorithm, !o.topology.empty());
   std::vector<ResultRow> rows;
   std::vector<CollectiveSummary> summaries;
   size_t done = 0;
@@ -186,6 +193,7 @@ int Main(int argc, char** argv, int default_check) {
           row.redop = HasRedOp(collective) ? op_name : "none";
           row.root = params.root;
           if (o.show_algorithm) row.algorithm = algorithms.For(collective, c.rule_bytes());
+          row.predicted_us = algorithms.PredictedUs(collective, c.rule_bytes());
           row.out_of_place = Measure(c, send, recv, false, o, job);
           row.has_in_place = c.has_in_place();
           if (row.has_in_place) row.in_place = Measure(c, send, recv, true, o, job);

@@ -55,7 +55,8 @@ class Cluster {
         fabric_(options.nodes),
         sync_(options.nodes),
         slots_(static_cast<size_t>(options.nodes)),
-        algorithm_(AlgorithmFromEnvironment()) {}
+        algorithm_(AlgorithmFromEnvironment()),
+        algorithms_(AlgorithmColumn::ForParticipants(options.nodes)) {}
 
   int Run();
 
@@ -90,6 +91,7 @@ class Cluster {
   std::barrier<> sync_;
   std::vector<Slot> slots_;
   const Algorithm algorithm_;
+  AlgorithmColumn algorithms_;  // the algorithm and predicted columns
   std::vector<Buffer> send_, recv_;
   std::vector<uint64_t> op_seq_;  // per node: the same sequence on every node
 
@@ -290,8 +292,7 @@ void Cluster::NodeMain(int node) {
   engine_options.total_ranks = world_;
   engine_options.transport = fabric_.member(node);
   NodeEngine engine(engine_options);
-  const AlgorithmColumn algorithms = AlgorithmColumn::ForParticipants(nodes_);
-  const TableWriter table(stdout, o_.show_algorithm);
+  const TableWriter table(stdout, o_.show_algorithm, !o_.topology.empty());
   const std::vector<size_t> sizes = SweepSizes(o_);
   ProgressLine progress(node == 0 && (o_.progress || isatty(2) != 0),
                         SweepRows(o_, sizes.size()));
@@ -317,7 +318,8 @@ void Cluster::NodeMain(int node) {
           row.type = type_name;
           row.redop = HasRedOp(collective) ? op_name : "none";
           row.root = HasRoot(collective) ? o_.root : -1;
-          if (o_.show_algorithm) row.algorithm = algorithms.For(collective, c.rule_bytes());
+          if (o_.show_algorithm) row.algorithm = algorithms_.For(collective, c.rule_bytes());
+          row.predicted_us = algorithms_.PredictedUs(collective, c.rule_bytes());
           absl::Status s = Measure(node, engine, cases, false, &row.out_of_place);
           row.has_in_place = c.has_in_place();
           if (s.ok() && row.has_in_place) s = Measure(node, engine, cases, true, &row.in_place);
@@ -342,6 +344,11 @@ int Cluster::Run() {
   if (o_.root >= world_) {
     std::fprintf(stderr, "ultracc bench: -r %d: root must be below the %d virtual chips\n", o_.root,
                  world_);
+    return 2;
+  }
+  std::string error;
+  if (!o_.topology.empty() && !algorithms_.UseTopology(o_.topology, chips_, nodes_, &error)) {
+    std::fprintf(stderr, "ultracc bench: %s\n", error.c_str());
     return 2;
   }
   size_t buffer_bytes = 0;
@@ -386,7 +393,6 @@ int Cluster::Run() {
   for (const CollectiveSummary& s : summaries_) {
     if (s.out_of_bounds != 0) exit_code = 1;
   }
-  std::string error;
   RunInfo info{world_, nodes_, o_.iters, o_.warmup, o_.check, o_.blocking, o_.average};
   if (!o_.json_path.empty() && !WriteJson(o_.json_path, info, rows_, summaries_, &error)) {
     std::fprintf(stderr, "ultracc bench: --json: %s\n", error.c_str());

@@ -1,0 +1,119 @@
+// `ultracc bench --virtual-chips` (engine-only mode) and --topology: every collective checked on
+// every virtual chip with 0 wrong in nccl-tests' layout and factors, a whole 144-chip UltraServer
+// swept, the cost model's predicted column, and the errors that name what does not fit.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "gtest/gtest.h"
+#include "tests/testing/bench_output.h"
+
+namespace ultracc {
+namespace {
+
+using ::ultracc::testing::BusFactor;
+using ::ultracc::testing::ParseTable;
+using ::ultracc::testing::RunCli;
+using ::ultracc::testing::SubprocessResult;
+using ::ultracc::testing::Table;
+using ::ultracc::testing::TableRow;
+
+TEST(BenchVirtualTest, EveryCollectiveChecksZeroWrongOnEveryChip) {
+  SubprocessResult r = RunCli({ULTRACC_LAUNCHER, "bench", "all", "--virtual-chips", "--nodes", "3",
+                               "--chips-per-node", "2", "-b", "8", "-e", "4K", "-f", "8", "-n",
+                               "3", "-w", "1", "-r", "5", "--show-algorithm"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("6 virtual chips on 3 nodes x 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("check 1"), std::string::npos) << "engine-only mode checks by default";
+  Table table = ParseTable(r.out);
+  std::map<std::string, int> rows_per_collective;
+  for (const TableRow& row : table.rows) {
+    ++rows_per_collective[row.collective];
+    const std::vector<std::string>& f = row.fields;
+    ASSERT_EQ(f.size(), 18u) << row.collective << ": " << absl::StrJoin(f, " ");
+    EXPECT_EQ(f[8], "0") << row.collective << " out of place";
+    const bool in_place = row.collective == "all_reduce" || row.collective == "reduce_scatter" ||
+                          row.collective == "reduce" || row.collective == "all_gather" ||
+                          row.collective == "broadcast";
+    EXPECT_EQ(f[12], in_place ? "0" : "N/A") << row.collective << " in place";
+    const bool rooted = row.collective == "broadcast" || row.collective == "reduce";
+    EXPECT_EQ(f[4], rooted ? "5" : "-1") << row.collective;
+    const double factor = BusFactor(row.collective, 6);
+    EXPECT_NEAR(std::stod(f[7]), std::stod(f[6]) * factor, 0.005 + 0.005 * factor)
+        << row.collective;
+  }
+  EXPECT_EQ(rows_per_collective.size(), 9u);
+  for (const auto& [collective, rows] : rows_per_collective) EXPECT_EQ(rows, 4) << collective;
+  ASSERT_EQ(table.footers.size(), 18u);
+  for (size_t i = 0; i < table.footers.size(); i += 2) {
+    EXPECT_EQ(table.footers[i], "# Out of bounds values : 0 OK");
+  }
+}
+
+TEST(BenchVirtualTest, AWholeUltraServerOf144ChipsSweepsEveryCollective) {
+  SubprocessResult r = RunCli({ULTRACC_LAUNCHER, "bench", "all", "--virtual-chips", "--topology",
+                               "trn3-ultraserver", "-b", "8", "-e", "64K", "-f", "64", "-n", "1",
+                               "-w", "0"},
+                              absl::Seconds(90));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("144 virtual chips on 36 nodes x 4"), std::string::npos) << r.out;
+  Table table = ParseTable(r.out);
+  EXPECT_EQ(table.rows.size(), 9u * 3u);
+  for (const TableRow& row : table.rows) {
+    ASSERT_GE(row.fields.size(), 9u);
+    EXPECT_EQ(row.fields[8], "0") << row.collective;
+  }
+}
+
+TEST(BenchVirtualTest, TopologyAddsThePredictedColumnGrowingWithSize) {
+  SubprocessResult r = RunCli({ULTRACC_LAUNCHER, "bench", "all_reduce", "--virtual-chips",
+                               "--topology", "trn3-ultraserver", "--nodes", "4", "--chips-per-node",
+                               "2", "-b", "1K", "-e", "16M", "-f", "16", "-n", "1", "-w", "0", "-c",
+                               "0"},
+                              absl::Seconds(90));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("  predicted"), std::string::npos) << r.out;
+  Table table = ParseTable(r.out);
+  ASSERT_EQ(table.rows.size(), 4u);  // 1K, 16K, 256K, 4M
+  double previous = 0;
+  for (const TableRow& row : table.rows) {
+    ASSERT_EQ(row.fields.size(), 18u) << absl::StrJoin(row.fields, " ");
+    EXPECT_EQ(row.fields[8], "N/A");  // -c 0
+    const double predicted = std::stod(row.fields[17]);
+    EXPECT_GT(predicted, previous) << row.fields[0] << " B";
+    previous = predicted;
+  }
+  // 4 MiB over 2 TB/s NeuronLink links: some microseconds, far from this host's milliseconds.
+  EXPECT_LT(previous, 1000.0);
+}
+
+TEST(BenchVirtualTest, WhatDoesNotFitIsRefusedByName) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--virtual-chips", "--topology", "no-such-preset"}, "--topology no-such-preset"},
+      {{"--topology", "trn3-ultraserver"}, "--virtual-chips"},
+      {{"--virtual-chips", "--topology", "trn3-ultraserver", "--chips-per-node", "8"},
+       "do not fit"},
+      {{"--virtual-chips", "--topology", "trn3-ultraserver", "--ultraservers", "2"},
+       "--ultraservers 2"},
+      {{"--virtual-chips", "--ultraservers", "1"}, "--ultraservers needs --topology"},
+      {{"--virtual-chips", "--transport", "tcp"}, "--transport"},
+      {{"--virtual-chips", "--nodes", "2", "-r", "2"}, "-r 2"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> argv = {ULTRACC_LAUNCHER, "bench", "all_reduce", "-e", "64"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    SubprocessResult r = RunCli(argv);
+    EXPECT_EQ(r.exit_code, 2) << absl::StrJoin(c.args, " ") << ": " << r.out << r.err;
+    EXPECT_TRUE(absl::StrContains(r.err, c.message))
+        << absl::StrJoin(c.args, " ") << ": " << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace ultracc
