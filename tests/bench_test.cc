@@ -192,12 +192,13 @@ TEST_F(BenchTest, CsvHasTheSameRows) {
   EXPECT_TRUE(absl::StartsWith(lines[0], "collective,size,count,type,redop,root,algorithm,"));
   for (size_t i = 0; i < table.rows.size(); ++i) {
     std::vector<std::string> c = absl::StrSplit(lines[i + 1], ',');
-    ASSERT_EQ(c.size(), 19u) << lines[i + 1];
+    ASSERT_EQ(c.size(), 20u) << lines[i + 1];
     const std::vector<std::string>& f = table.rows[i].fields;
     EXPECT_EQ(c[0], table.rows[i].collective);
     for (int k = 0; k < 5; ++k) EXPECT_EQ(c[k + 1], f[k]) << lines[i + 1];
     EXPECT_EQ(c[6], f[17]);
     EXPECT_EQ(c[12], "0");
+    EXPECT_EQ(c[19], "") << "predicted_us needs --topology";
   }
 }
 
