@@ -87,7 +87,8 @@ NodeEngine::NodeEngine(const NodeEngineOptions& options)
         ExecutorOptions executor_options;
         executor_options.slice_bytes = options.slice_bytes;
         return executor_options;
-      }()) {}
+      }()),
+      local_(options.local_threads) {}
 
 NodeEngine::~NodeEngine() = default;
 
@@ -185,6 +186,13 @@ absl::Status NodeEngine::RunAcrossNodes(const Call& call, absl::StatusOr<Schedul
                                                 call.op_seq, DataTypeName(dtype), s.message()));
 }
 
+void NodeEngine::ForRanges(size_t count, DataType dtype,
+                           absl::FunctionRef<void(size_t, size_t)> fn) {
+  // Parts of at least 256 KiB, in whole blocks of the reduction kernels (4096 elements).
+  constexpr size_t kMinPartBytes = 256 << 10;
+  local_.ParallelFor(count, kMinPartBytes / DataTypeSize(dtype), 4096, fn);
+}
+
 char* NodeEngine::Workspace(int slot, size_t bytes) {
   if (bytes > workspace_bytes_[slot]) {
     workspace_[slot].reset(new char[bytes]);
@@ -209,18 +217,41 @@ absl::Status NodeEngine::AllReduce(absl::Span<const void* const> inputs,
   if (!chosen.ok()) return chosen.status();
   if (count == 0) return absl::OkStatus();
 
-  void* const result = outputs[0];
-  ReduceMany(dtype, op, result, InputsForReduceInto(inputs, result), count);
-  if (options_.num_nodes > 1) {
-    absl::Status s = RunAcrossNodes(
-        call, AllReduceSchedule(*chosen, options_.node_rank, options_.num_nodes, count), result,
-        result, dtype, op, deadline);
-    if (!s.ok()) return s;
+  char* const result = static_cast<char*>(outputs[0]);
+  const size_t element = DataTypeSize(dtype);
+  const std::vector<const void*> ordered = InputsForReduceInto(inputs, result);
+  // Fans [lo, hi) of the result out to the other outputs: each range's inputs are read before any
+  // output of that range is written, so in-place chips are safe.
+  auto fan_out = [&](size_t lo, size_t hi) {
+    for (size_t i = 1; i < outputs.size(); ++i) {
+      if (outputs[i] == result) continue;
+      std::memcpy(static_cast<char*>(outputs[i]) + lo * element, result + lo * element,
+                  (hi - lo) * element);
+    }
+  };
+  auto reduce = [&](size_t lo, size_t hi) {
+    std::vector<const void*> ins(ordered.size());
+    for (size_t i = 0; i < ins.size(); ++i) ins[i] = static_cast<const char*>(ordered[i]) + lo * element;
+    ReduceMany(dtype, op, result + lo * element, ins, hi - lo);
+  };
+  if (options_.num_nodes == 1) {
+    // One pass: each range is reduced, divided and fanned out while it is in cache.
+    ForRanges(count, dtype, [&](size_t lo, size_t hi) {
+      reduce(lo, hi);
+      if (op == RedOp::kAvg) DivideBy(dtype, result + lo * element, hi - lo, options_.total_ranks);
+      fan_out(lo, hi);
+    });
+    return absl::OkStatus();
   }
-  if (op == RedOp::kAvg) DivideBy(dtype, result, count, options_.total_ranks);
-  for (size_t i = 1; i < outputs.size(); ++i) {
-    if (outputs[i] != result) std::memcpy(outputs[i], result, bytes);
-  }
+  ForRanges(count, dtype, reduce);
+  absl::Status s = RunAcrossNodes(
+      call, AllReduceSchedule(*chosen, options_.node_rank, options_.num_nodes, count), result,
+      result, dtype, op, deadline);
+  if (!s.ok()) return s;
+  ForRanges(count, dtype, [&](size_t lo, size_t hi) {
+    if (op == RedOp::kAvg) DivideBy(dtype, result + lo * element, hi - lo, options_.total_ranks);
+    fan_out(lo, hi);
+  });
   return absl::OkStatus();
 }
 

@@ -67,6 +67,7 @@
 #include "collectives/algorithm.h"
 #include "collectives/datatype.h"
 #include "collectives/executor.h"
+#include "collectives/local_workers.h"
 #include "collectives/schedule.h"
 #include "transport/transport.h"
 
@@ -78,6 +79,9 @@ struct NodeEngineOptions {
   int total_ranks = 1;                        // chips in the communicator: num_nodes * local chips
   transport::Transport* transport = nullptr;  // members = nodes; may be null when num_nodes == 1
   size_t slice_bytes = 1 << 20;
+  // Threads (this one included) that split large local passes over the chips' buffers
+  // (local_workers.h); 1 keeps them on the calling thread.
+  int local_threads = 1;
 };
 
 // The bound stated above on |computed - exact| of one kSum or kAvg result element whose world
@@ -163,10 +167,14 @@ class NodeEngine {
                               absl::Time deadline);
   // Engine-owned memory, grown on demand and reused: slot 0 and 1 are independent.
   char* Workspace(int slot, size_t bytes);
+  // Calls fn(lo, hi) over element ranges covering [0, count) of `dtype`, split across the local
+  // workers when the pass is large enough to pay for waking them.
+  void ForRanges(size_t count, DataType dtype, absl::FunctionRef<void(size_t, size_t)> fn);
   int World(size_t local_chips) const { return options_.num_nodes * static_cast<int>(local_chips); }
 
   const NodeEngineOptions options_;
   Executor executor_;
+  LocalWorkers local_;
   std::unique_ptr<char[]> workspace_[2];
   size_t workspace_bytes_[2] = {0, 0};
 };

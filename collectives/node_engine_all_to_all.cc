@@ -1,5 +1,6 @@
 // Node engine all-to-all and all-to-allv: local blocks are packed into one message per pair of
 // nodes (source chip major, then destination chip), exchanged, and unpacked.
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -35,32 +36,58 @@ absl::Status NodeEngine::AllToAll(absl::Span<const void* const> inputs,
                           outputs[0], dtype, RedOp::kSum, deadline);
   }
   const size_t block_bytes = count * element;
-  char* const packed = Workspace(0, nodes * node_block * element);
-  char* const received = Workspace(1, nodes * node_block * element);
+  // Blocks between chips of this node go straight from input to output, one copy each, unless
+  // some chip's buffers overlap (then everything goes through the workspace, read before written).
+  bool distinct = true;
+  for (size_t i = 0; i < chips; ++i) {
+    const char* in = static_cast<const char*>(inputs[i]);
+    for (size_t k = 0; k < chips; ++k) {
+      const char* out = static_cast<const char*>(outputs[k]);
+      const size_t extent = world * block_bytes;
+      if (in < out + extent && out < in + extent) distinct = false;
+    }
+  }
+  const size_t m_local = static_cast<size_t>(node);
   // Position of the block from source chip i to destination chip k in node m's part.
   auto at = [&](char* base, size_t m, size_t i, size_t k) {
     return base + ((m * chips + i) * chips + k) * block_bytes;
   };
-  for (size_t m = 0; m < static_cast<size_t>(nodes); ++m) {
-    for (size_t i = 0; i < chips; ++i) {
-      for (size_t k = 0; k < chips; ++k) {
-        std::memcpy(at(packed, m, i, k),
-                    static_cast<const char*>(inputs[i]) + (m * chips + k) * block_bytes,
-                    block_bytes);
+  // Runs fn(m, i, k) for every block of the nodes `want` selects, split across the local workers.
+  auto for_blocks = [&](auto want, auto fn) {
+    const size_t blocks = static_cast<size_t>(nodes) * chips * chips;
+    const size_t per_block = std::max<size_t>(count, 1);
+    ForRanges(blocks * per_block, dtype, [&](size_t lo, size_t hi) {
+      // A block belongs to the range its first element falls in.
+      for (size_t b = (lo + per_block - 1) / per_block; b < blocks && b * per_block < hi; ++b) {
+        const size_t m = b / (chips * chips), i = b / chips % chips, k = b % chips;
+        if (want(m)) fn(m, i, k);
       }
-    }
+    });
+  };
+  auto input_block = [&](size_t m, size_t i, size_t k) {
+    return static_cast<const char*>(inputs[i]) + (m * chips + k) * block_bytes;
+  };
+  auto output_block = [&](size_t m, size_t i, size_t k) {
+    return static_cast<char*>(outputs[k]) + (m * chips + i) * block_bytes;
+  };
+  auto remote = [&](size_t m) { return !distinct || m != m_local; };
+  if (distinct) {
+    for_blocks([&](size_t m) { return m == m_local; }, [&](size_t m, size_t i, size_t k) {
+      std::memcpy(output_block(m, i, k), input_block(m, i, k), block_bytes);
+    });
+    if (nodes == 1) return absl::OkStatus();
   }
+  char* const packed = Workspace(0, nodes * node_block * element);
+  char* const received = Workspace(1, nodes * node_block * element);
+  for_blocks(remote, [&](size_t m, size_t i, size_t k) {
+    std::memcpy(at(packed, m, i, k), input_block(m, i, k), block_bytes);
+  });
   absl::Status s = RunAcrossNodes(call, AllToAllSchedule(*chosen, node, nodes, node_block), packed,
                                   received, dtype, RedOp::kSum, deadline);
   if (!s.ok()) return s;
-  for (size_t m = 0; m < static_cast<size_t>(nodes); ++m) {
-    for (size_t i = 0; i < chips; ++i) {
-      for (size_t k = 0; k < chips; ++k) {
-        std::memcpy(static_cast<char*>(outputs[k]) + (m * chips + i) * block_bytes,
-                    at(received, m, i, k), block_bytes);
-      }
-    }
-  }
+  for_blocks(remote, [&](size_t m, size_t i, size_t k) {
+    std::memcpy(output_block(m, i, k), at(received, m, i, k), block_bytes);
+  });
   return absl::OkStatus();
 }
 

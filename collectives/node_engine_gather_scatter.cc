@@ -1,5 +1,6 @@
 // Node engine reduce-scatter and all-gather: the collectives whose result is one block per rank,
 // with node blocks of C consecutive rank blocks crossing the transport.
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_format.h"
@@ -28,11 +29,35 @@ absl::Status NodeEngine::ReduceScatter(absl::Span<const void* const> inputs,
   if (!chosen.ok()) return chosen.status();
   if (recvcount == 0) return absl::OkStatus();
 
+  const size_t node_block = chips * recvcount;
+  if (options_.num_nodes == 1) {
+    // Each chip's block straight into its output: the inputs' block i, with the input the output
+    // lies in (in place) first, since ReduceMany lets its output alias only its first input.
+    ForRanges(total, dtype, [&](size_t lo, size_t hi) {
+      std::vector<const void*> ins(chips);
+      for (size_t i = lo / recvcount; i < chips && i * recvcount < hi; ++i) {
+        const size_t from = std::max(lo, i * recvcount), to = std::min(hi, (i + 1) * recvcount);
+        char* const out = static_cast<char*>(outputs[i]) + (from - i * recvcount) * element;
+        for (size_t k = 0; k < chips; ++k) {
+          ins[k] = static_cast<const char*>(inputs[k]) + from * element;
+        }
+        for (size_t k = 1; k < chips; ++k) {
+          if (ins[k] == out) std::swap(ins[0], ins[k]);
+        }
+        ReduceMany(dtype, op, out, ins, to - from);
+        if (op == RedOp::kAvg) DivideBy(dtype, out, to - from, options_.total_ranks);
+      }
+    });
+    return absl::OkStatus();
+  }
   // The node's partial sums go to a workspace: outputs hold one block, and in place an output lies
   // inside its own input, which the local reduce still has to read.
   char* const partial = Workspace(0, total * element);
-  ReduceMany(dtype, op, partial, inputs, total);
-  const size_t node_block = chips * recvcount;
+  ForRanges(total, dtype, [&](size_t lo, size_t hi) {
+    std::vector<const void*> ins(chips);
+    for (size_t k = 0; k < chips; ++k) ins[k] = static_cast<const char*>(inputs[k]) + lo * element;
+    ReduceMany(dtype, op, partial + lo * element, ins, hi - lo);
+  });
   if (options_.num_nodes > 1) {
     absl::Status s = RunAcrossNodes(
         call, ReduceScatterSchedule(*chosen, options_.node_rank, options_.num_nodes, node_block),
@@ -80,9 +105,13 @@ absl::Status NodeEngine::AllGather(absl::Span<const void* const> inputs,
         gathered, gathered, dtype, RedOp::kSum, deadline);
     if (!s.ok()) return s;
   }
-  for (size_t i = 1; i < chips; ++i) {
-    if (outputs[i] != gathered) std::memcpy(outputs[i], gathered, total_bytes);
-  }
+  ForRanges(total_bytes / element, dtype, [&](size_t lo, size_t hi) {
+    for (size_t i = 1; i < chips; ++i) {
+      if (outputs[i] == gathered) continue;
+      std::memcpy(static_cast<char*>(outputs[i]) + lo * element, gathered + lo * element,
+                  (hi - lo) * element);
+    }
+  });
   return absl::OkStatus();
 }
 

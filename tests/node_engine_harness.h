@@ -47,17 +47,20 @@ inline constexpr DataType kAllTypes[] = {
 inline constexpr RedOp kAllOps[] = {RedOp::kSum, RedOp::kProd, RedOp::kMax, RedOp::kMin,
                                     RedOp::kAvg};
 
-// One thread per node, each driving its own engine over a shared fabric.
+// One thread per node, each driving its own engine over a shared fabric. Engines split large
+// local passes over `local_threads` threads, as in a daemon.
 class Cluster {
  public:
-  explicit Cluster(Shape shape, size_t slice_bytes = 4096) : shape_(shape), fabric_(shape.nodes) {
+  explicit Cluster(Shape shape, size_t slice_bytes = 4096, int local_threads = 3)
+      : shape_(shape), fabric_(shape.nodes) {
     for (int n = 0; n < shape.nodes; ++n) {
       engines_.push_back(
           std::make_unique<NodeEngine>(NodeEngineOptions{.node_rank = n,
                                                          .num_nodes = shape.nodes,
                                                          .total_ranks = shape.world(),
                                                          .transport = fabric_.member(n),
-                                                         .slice_bytes = slice_bytes}));
+                                                         .slice_bytes = slice_bytes,
+                                                         .local_threads = local_threads}));
     }
   }
 

@@ -142,7 +142,9 @@ TEST_P(NodeEngineReductionTest, Reduce) {
               ASSERT_TRUE(SameElements(t, out[root].data(), want.data(), count));
               if (!in_place) {
                 for (int g = 0; g < world; ++g) {
-                  if (g != root) ASSERT_EQ(out[g], Bytes(count * es, 'x')) << "rank " << g;
+                  if (g != root) {
+                    ASSERT_EQ(out[g], Bytes(count * es, 'x')) << "rank " << g;
+                  }
                 }
               }
             }

@@ -231,6 +231,8 @@ absl::Status NodeJob::ConnectNodes() {
   engine_options.num_nodes = nodes;
   engine_options.total_ranks = nodes * local_size();
   engine_options.slice_bytes = options_.config.slice_bytes;
+  // The node's chips share this engine: its passes over their arenas use the host's cores.
+  if (local_size() > 1) engine_options.local_threads = collectives::LocalWorkers::DefaultThreads();
   if (nodes > 1) {
     transport::TransportSpec spec;
     spec.kind = options_.job.transport().empty() ? "tcp" : options_.job.transport();
