@@ -122,18 +122,26 @@ for c in "${colls[@]}"; do
   fi
 done
 
-# Two emulated nodes on this host: all-reduce at the largest size, per inter-node transport.
+# Two emulated nodes on this host: all-reduce at the largest size, per inter-node transport,
+# against one node of the same chips per node and one node of as many chips in all (the same
+# memory traffic: on a host whose memory bandwidth the one-node run fills, twice the chips cost
+# about twice the time whatever the links).
 echo "#"
-echo "# all-reduce at $max: 2 nodes x $chips chips on this host against 1 node x $chips"
+echo "# all-reduce at $max: 2 nodes x $chips chips on this host against one node"
 one=$(ultracc_run all_reduce 1 -b "$max" | tail -1 | awk '{ print $3 }')
-printf "# %-22s %10s %8s\n" "transport" "busbw" "x 1 node"
-printf "  %-22s %10.3f %8.2f\n" "one node" "$one" 1
+saved_chips=$chips; chips=$((2 * chips))
+same=$(ultracc_run all_reduce 1 -b "$max" | tail -1 | awk '{ print $3 }')
+chips=$saved_chips
+printf "# %-26s %10s %12s %12s\n" "run" "busbw" "x 1 node" "x same chips"
+printf "  %-26s %10.3f %12.2f %12s\n" "1 node x $chips" "$one" 1 "-"
+printf "  %-26s %10.3f %12s %12.2f\n" "1 node x $((2 * chips))" "$same" "-" 1
 for t in "tcp" "ofi shm"; do
   set -- $t
   flags=(--transport "$1"); [ $# -lt 2 ] || flags+=(--ofi-provider "$2")
   two=$(ultracc_run all_reduce 2 -b "$max" "${flags[@]}" | tail -1 | awk '{ print $3 }')
-  awk -v t="$t" -v two="$two" -v one="$one" \
-    'BEGIN { printf "  %-22s %10.3f %8.2f\n", t, two, (one > 0 ? two / one : 0) }'
+  awk -v t="2 x $chips over $t" -v two="$two" -v one="$one" -v same="$same" 'BEGIN {
+    printf "  %-26s %10.3f %12.2f %12.2f\n", t, two, (one > 0 ? two / one : 0),
+           (same > 0 ? two / same : 0) }'
 done
 
 # The memory the largest all-reduce moves: every chip's input read and output written once
