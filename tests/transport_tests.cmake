@@ -10,3 +10,5 @@ ultracc_add_test(rail_transport_test SOURCES rail_transport_test.cc
                  TIMEOUT 120)
 ultracc_add_test(process_links_test SOURCES process_links_test.cc LIBS ultracc_transport_inproc
                  TIMEOUT 60)
+ultracc_add_test(shaped_transport_test SOURCES shaped_transport_test.cc
+                 LIBS ultracc_transport_shaping ultracc_transport_inproc TIMEOUT 60)
