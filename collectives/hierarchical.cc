@@ -75,8 +75,9 @@ absl::StatusOr<Schedule> HierarchicalAllReduce(int rank, int size, int group_siz
   }
   const int outer_start = group_size > 1 ? gather_round : 0;
   const ElementRange mine = BalancedChunk(count, group_size, position);
-  AppendMapped(across, [&](int h) { return h * group_size + position; }, mine.offset, outer_start,
-               &schedule);
+  AppendMapped(
+      across, [&](int h) { return h * group_size + position; }, mine.offset, outer_start,
+      &schedule);
   AppendMapped(gather_part, in_group, 0, outer_start + outer_rounds - gather_round, &schedule);
   return schedule;
 }

@@ -36,8 +36,8 @@ void LocalWorkers::WorkerLoop(int index) {
     if (stopping_.load(std::memory_order_acquire)) return;
     // Part 0 is the caller's; worker i takes part i + 1 when the pass has one.
     const int part = index + 1;
-    if (part < parts_) (*fn_)(bounds_[static_cast<size_t>(part)],
-                              bounds_[static_cast<size_t>(part) + 1]);
+    if (part < parts_)
+      (*fn_)(bounds_[static_cast<size_t>(part)], bounds_[static_cast<size_t>(part) + 1]);
     finished_.fetch_add(1, std::memory_order_acq_rel);
     WakeAll(finished_);
   }

@@ -21,9 +21,27 @@ using ::ultracc::testing::Table;
 using ::ultracc::testing::TableRow;
 
 TEST(BenchVirtualTest, EveryCollectiveChecksZeroWrongOnEveryChip) {
-  SubprocessResult r = RunCli({ULTRACC_LAUNCHER, "bench", "all", "--virtual-chips", "--nodes", "3",
-                               "--chips-per-node", "2", "-b", "8", "-e", "4K", "-f", "8", "-n",
-                               "3", "-w", "1", "-r", "5", "--show-algorithm"});
+  SubprocessResult r = RunCli({ULTRACC_LAUNCHER,
+                               "bench",
+                               "all",
+                               "--virtual-chips",
+                               "--nodes",
+                               "3",
+                               "--chips-per-node",
+                               "2",
+                               "-b",
+                               "8",
+                               "-e",
+                               "4K",
+                               "-f",
+                               "8",
+                               "-n",
+                               "3",
+                               "-w",
+                               "1",
+                               "-r",
+                               "5",
+                               "--show-algorithm"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("6 virtual chips on 3 nodes x 2"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("check 1"), std::string::npos) << "engine-only mode checks by default";
@@ -53,10 +71,10 @@ TEST(BenchVirtualTest, EveryCollectiveChecksZeroWrongOnEveryChip) {
 }
 
 TEST(BenchVirtualTest, AWholeUltraServerOf144ChipsSweepsEveryCollective) {
-  SubprocessResult r = RunCli({ULTRACC_LAUNCHER, "bench", "all", "--virtual-chips", "--topology",
-                               "trn3-ultraserver", "-b", "8", "-e", "64K", "-f", "64", "-n", "1",
-                               "-w", "0"},
-                              absl::Seconds(90));
+  SubprocessResult r =
+      RunCli({ULTRACC_LAUNCHER, "bench", "all", "--virtual-chips", "--topology", "trn3-ultraserver",
+              "-b", "8", "-e", "64K", "-f", "64", "-n", "1", "-w", "0"},
+             absl::Seconds(90));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("144 virtual chips on 36 nodes x 4"), std::string::npos) << r.out;
   Table table = ParseTable(r.out);
@@ -68,9 +86,27 @@ TEST(BenchVirtualTest, AWholeUltraServerOf144ChipsSweepsEveryCollective) {
 }
 
 TEST(BenchVirtualTest, TopologyAddsThePredictedColumnGrowingWithSize) {
-  SubprocessResult r = RunCli({ULTRACC_LAUNCHER, "bench", "all_reduce", "--virtual-chips",
-                               "--topology", "trn3-ultraserver", "--nodes", "4", "--chips-per-node",
-                               "2", "-b", "1K", "-e", "16M", "-f", "16", "-n", "1", "-w", "0", "-c",
+  SubprocessResult r = RunCli({ULTRACC_LAUNCHER,
+                               "bench",
+                               "all_reduce",
+                               "--virtual-chips",
+                               "--topology",
+                               "trn3-ultraserver",
+                               "--nodes",
+                               "4",
+                               "--chips-per-node",
+                               "2",
+                               "-b",
+                               "1K",
+                               "-e",
+                               "16M",
+                               "-f",
+                               "16",
+                               "-n",
+                               "1",
+                               "-w",
+                               "0",
+                               "-c",
                                "0"},
                               absl::Seconds(90));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -89,6 +125,24 @@ TEST(BenchVirtualTest, TopologyAddsThePredictedColumnGrowingWithSize) {
   EXPECT_LT(previous, 1000.0);
 }
 
+TEST(BenchVirtualTest, EmulatedLinksKeepTheTopologysRatiosAndTheResults) {
+  // small-cluster: 2 UltraServers x 2 nodes x 2 chips; the switch 80 times EFA's bandwidth.
+  SubprocessResult r =
+      RunCli({ULTRACC_LAUNCHER, "bench", "all_reduce,all_to_all", "--virtual-chips", "--topology",
+              ULTRACC_SMALL_CLUSTER, "--emulate-links", "400", "-b", "8", "-e", "64K", "-f", "64",
+              "-n", "2", "-w", "1"},
+             absl::Seconds(90));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("8 virtual chips on 4 nodes x 2"), std::string::npos) << r.out;
+  // 2 chips x 2000 GB/s = 4000 GB/s per node shown as 400 GB/s: 10 times slower; EFA 5 GB/s.
+  EXPECT_NE(r.out.find("# emulated links (10x slower than"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("UltraServer 400 GB/s 95 us, cluster 5 GB/s 150 us"), std::string::npos)
+      << r.out;
+  Table table = ParseTable(r.out);
+  ASSERT_EQ(table.rows.size(), 2u * 3u);
+  for (const TableRow& row : table.rows) EXPECT_EQ(row.fields[8], "0") << row.collective;
+}
+
 TEST(BenchVirtualTest, WhatDoesNotFitIsRefusedByName) {
   struct Case {
     std::vector<std::string> args;
@@ -104,14 +158,17 @@ TEST(BenchVirtualTest, WhatDoesNotFitIsRefusedByName) {
       {{"--virtual-chips", "--ultraservers", "1"}, "--ultraservers needs --topology"},
       {{"--virtual-chips", "--transport", "tcp"}, "--transport"},
       {{"--virtual-chips", "--nodes", "2", "-r", "2"}, "-r 2"},
+      {{"--virtual-chips", "--emulate-links", "4"}, "--emulate-links needs --topology"},
+      {{"--topology", "trn3-ultraserver", "--ultraservers", "1", "--nodes", "2", "--emulate-links",
+        "4"},
+       "--emulate-links needs --topology SPEC and --virtual-chips"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> argv = {ULTRACC_LAUNCHER, "bench", "all_reduce", "-e", "64"};
     argv.insert(argv.end(), c.args.begin(), c.args.end());
     SubprocessResult r = RunCli(argv);
     EXPECT_EQ(r.exit_code, 2) << absl::StrJoin(c.args, " ") << ": " << r.out << r.err;
-    EXPECT_TRUE(absl::StrContains(r.err, c.message))
-        << absl::StrJoin(c.args, " ") << ": " << r.err;
+    EXPECT_TRUE(absl::StrContains(r.err, c.message)) << absl::StrJoin(c.args, " ") << ": " << r.err;
   }
 }
 

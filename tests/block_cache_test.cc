@@ -2,9 +2,9 @@
 // past the capacity go to the heap, and the waiting total never exceeds the capacity.
 #include "runtime/client/block_cache.h"
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
-#include <atomic>
 #include <thread>
 #include <vector>
 

@@ -67,11 +67,14 @@ struct Format {
 const Format kFormats[] = {
     {DataType::kFloat16, 16, [](uint32_t v) { return Float16ToFloat32(static_cast<uint16_t>(v)); },
      [](float f) -> uint32_t { return Float32ToFloat16(f); }},
-    {DataType::kBfloat16, 16, [](uint32_t v) { return Bfloat16ToFloat32(static_cast<uint16_t>(v)); },
+    {DataType::kBfloat16, 16,
+     [](uint32_t v) { return Bfloat16ToFloat32(static_cast<uint16_t>(v)); },
      [](float f) -> uint32_t { return Float32ToBfloat16(f); }},
-    {DataType::kFloat8e4m3, 8, [](uint32_t v) { return Float8e4m3ToFloat32(static_cast<uint8_t>(v)); },
+    {DataType::kFloat8e4m3, 8,
+     [](uint32_t v) { return Float8e4m3ToFloat32(static_cast<uint8_t>(v)); },
      [](float f) -> uint32_t { return Float32ToFloat8e4m3(f); }},
-    {DataType::kFloat8e5m2, 8, [](uint32_t v) { return Float8e5m2ToFloat32(static_cast<uint8_t>(v)); },
+    {DataType::kFloat8e5m2, 8,
+     [](uint32_t v) { return Float8e5m2ToFloat32(static_cast<uint8_t>(v)); },
      [](float f) -> uint32_t { return Float32ToFloat8e5m2(f); }},
 };
 
@@ -93,7 +96,8 @@ float Apply(RedOp op, float a, float b) {
 // Elements of `bits` bits in a byte vector, and back.
 std::vector<unsigned char> Pack(const std::vector<uint32_t>& values, int bits) {
   std::vector<unsigned char> bytes(values.size() * bits / 8);
-  for (size_t i = 0; i < values.size(); ++i) std::memcpy(&bytes[i * bits / 8], &values[i], bits / 8);
+  for (size_t i = 0; i < values.size(); ++i)
+    std::memcpy(&bytes[i * bits / 8], &values[i], bits / 8);
   return bytes;
 }
 uint32_t Unpack(const std::vector<unsigned char>& bytes, size_t i, int bits) {
@@ -152,9 +156,9 @@ TEST(NarrowKernelsTest, EveryEncodingPairMatchesTheScalarConversions) {
           const uint32_t got = Unpack(out, i, f.bits);
           if (Same(f, got, want)) continue;
           ++wrong;
-          ADD_FAILURE() << path.name << " " << DataTypeName(f.type) << " op " << static_cast<int>(op)
-                        << ": 0x" << std::hex << a[i] << " op 0x" << b[i] << " gave 0x" << got
-                        << ", expected 0x" << want;
+          ADD_FAILURE() << path.name << " " << DataTypeName(f.type) << " op "
+                        << static_cast<int>(op) << ": 0x" << std::hex << a[i] << " op 0x" << b[i]
+                        << " gave 0x" << got << ", expected 0x" << want;
         }
       }
     }

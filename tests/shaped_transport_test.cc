@@ -1,5 +1,5 @@
-// ShapedTransport: sends wait for their level's bandwidth and latency, keep their order, leave other
-// levels alone, and fail promptly on abort or destruction.
+// ShapedTransport: sends wait for their level's bandwidth and latency, keep their order, leave
+// other levels alone, and fail promptly on abort or destruction.
 #include "transport/shaping/shaped_transport.h"
 
 #include <atomic>
@@ -81,6 +81,23 @@ TEST(ShapedTransportTest, LatencyDelaysEachMessageAndOnlyItsLevel) {
   EXPECT_GE(slow, absl::Milliseconds(200)) << slow;
   EXPECT_EQ(fast_in, 'f');
   EXPECT_EQ(slow_in, 's');
+}
+
+TEST(ShapedTransportTest, ASendToAnIdleLinkLeavesAtItsOwnTime) {
+  Group g(2, {LinkShape{absl::Milliseconds(2), 0}}, {0, 0});
+  absl::SleepFor(absl::Milliseconds(20));  // the releaser is asleep on an empty queue
+  for (int i = 0; i < 5; ++i) {
+    char out = 'x', in = 0;
+    Request send, recv;
+    g.plain[0]->PostRecv(0, 9, &in, 1, &recv);
+    const absl::Time start = absl::Now();
+    g.shaped->PostSend(1, 9, &out, 1, &send);
+    ASSERT_TRUE(recv.Wait(absl::Now() + absl::Seconds(5)).ok());
+    const absl::Duration took = absl::Now() - start;
+    EXPECT_GE(took, absl::Milliseconds(2));
+    EXPECT_LT(took, absl::Milliseconds(30)) << "held past its release: " << took;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
 }
 
 TEST(ShapedTransportTest, ManySmallMessagesOfOneTagKeepTheirOrder) {

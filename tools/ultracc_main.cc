@@ -77,6 +77,10 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--ultraservers", bench.ultraservers,
                         "with --topology: keep this many of its UltraServers")
       ->check(CLI::Range(1, 1 << 20));
+  bench_cmd->add_option("--emulate-links", bench.emulate_links_gbps,
+                        "with --topology and --virtual-chips: hold the links between nodes to the "
+                        "topology's bandwidth and latency ratios, its fastest level given GBPS GB/s")
+      ->check(CLI::PositiveNumber);
   bench_cmd->add_flag("--virtual-chips", bench.virtual_chips,
                       "engine-only: the nodes' engines host their chips themselves, as threads of "
                       "this process meeting through memory; no daemons or rank processes");

@@ -37,8 +37,8 @@ class BlockCache {
  private:
   const size_t min_block_, capacity_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<void*, size_t> live_ ABSL_GUARDED_BY(mu_);      // large blocks handed out
-  std::multimap<size_t, void*> waiting_ ABSL_GUARDED_BY(mu_);         // by size
+  absl::flat_hash_map<void*, size_t> live_ ABSL_GUARDED_BY(mu_);  // large blocks handed out
+  std::multimap<size_t, void*> waiting_ ABSL_GUARDED_BY(mu_);     // by size
   size_t waiting_bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

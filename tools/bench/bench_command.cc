@@ -101,6 +101,9 @@ int RunBenchCommand(BenchCommandOptions options) {
   } else if (options.ultraservers > 0) {
     return Fail(2, "--ultraservers needs --topology SPEC");
   }
+  if (options.emulate_links_gbps > 0 && (bench.topology.empty() || !options.virtual_chips)) {
+    return Fail(2, "--emulate-links needs --topology SPEC and --virtual-chips");
+  }
 
   // Ranks may run in another directory: hand them absolute paths.
   std::vector<std::string>& args = options.bench_args;
@@ -123,7 +126,8 @@ int RunBenchCommand(BenchCommandOptions options) {
   }
   int code = 0;
   if (options.virtual_chips) {
-    VirtualClusterOptions cluster{options.launch.nodes, options.launch.chips_per_node, bench};
+    VirtualClusterOptions cluster{options.launch.nodes, options.launch.chips_per_node, bench,
+                                  options.emulate_links_gbps};
     cluster.bench.json_path = json_path;
     // Checked unless -c says otherwise, as nccl-tests: nothing else looks at a virtual chip's data.
     if (!bench.check_given) cluster.bench.check = 1;

@@ -18,16 +18,18 @@ ultraccResult_t CollectiveCase::Run(const void* send, void* recv, bool in_place,
   if (c == "all_gather") return ultraccAllGather(in, out, block_, dt, comm, stream);
   if (c == "all_to_all") return ultraccAllToAll(in, out, block_, dt, comm, stream);
   if (c == "all_to_allv") {
-    return ultraccAllToAllv(in, send_counts_.data(), send_displs_.data(), out,
-                            recv_counts_.data(), recv_displs_.data(), dt, comm, stream);
+    return ultraccAllToAllv(in, send_counts_.data(), send_displs_.data(), out, recv_counts_.data(),
+                            recv_displs_.data(), dt, comm, stream);
   }
   if (c == "broadcast") return ultraccBroadcast(in, out, block_, dt, params_.root, comm, stream);
-  if (c == "reduce") return ultraccReduce(in, out, block_, dt, params_.op, params_.root, comm, stream);
+  if (c == "reduce")
+    return ultraccReduce(in, out, block_, dt, params_.op, params_.root, comm, stream);
   if (send_peer() < 0) return ultraccSuccess;
   ultraccResult_t result = ultraccGroupStart();
   if (result != ultraccSuccess) return result;
   ultraccResult_t s = ultraccSend(in, block_, dt, send_peer(), comm, stream);
-  ultraccResult_t v = s == ultraccSuccess ? ultraccRecv(out, block_, dt, recv_peer(), comm, stream) : s;
+  ultraccResult_t v =
+      s == ultraccSuccess ? ultraccRecv(out, block_, dt, recv_peer(), comm, stream) : s;
   result = ultraccGroupEnd();
   return s != ultraccSuccess ? s : v != ultraccSuccess ? v : result;
 }

@@ -19,11 +19,13 @@
 #include "absl/time/clock.h"
 #include "collectives/executor.h"
 #include "collectives/node_engine.h"
+#include "runtime/topology/topology_source.h"
 #include "tools/bench/algorithm_column.h"
 #include "tools/bench/bench_report.h"
 #include "tools/bench/collective_case.h"
 #include "tools/bench/sweep.h"
-#include "transport/inproc/inproc_fabric.h"
+#include "transport/inproc/process_links.h"
+#include "transport/shaping/shaped_transport.h"
 
 namespace ultracc::bench {
 namespace {
@@ -52,7 +54,7 @@ class Cluster {
         nodes_(options.nodes),
         chips_(options.chips_per_node),
         world_(options.nodes * options.chips_per_node),
-        fabric_(options.nodes),
+        emulate_links_gbps_(options.emulate_links_gbps),
         sync_(options.nodes),
         slots_(static_cast<size_t>(options.nodes)),
         algorithm_(AlgorithmFromEnvironment()),
@@ -61,6 +63,8 @@ class Cluster {
   int Run();
 
  private:
+  // Joins every node to memory links, shaped by the topology's levels when emulating them.
+  absl::Status ConnectNodes();
   struct Slot {  // what one node contributes at a meeting
     double stats[3] = {0, 0, 0};
     long wrong = 0;
@@ -87,7 +91,9 @@ class Cluster {
 
   const BenchOptions o_;
   const int nodes_, chips_, world_;
-  transport::inproc::InProcFabric fabric_;
+  const double emulate_links_gbps_;
+  // Member n's links to the other nodes (memory, shaped when emulating the topology's links).
+  std::vector<std::unique_ptr<transport::ConnectableTransport>> links_;
   std::barrier<> sync_;
   std::vector<Slot> slots_;
   const Algorithm algorithm_;
@@ -105,17 +111,17 @@ void Cluster::Fail(int node, const absl::Status& status) {
   {
     absl::MutexLock lock(&mu_);
     if (first_error_.ok()) {
-      first_error_ = absl::Status(status.code(), "node " + std::to_string(node) + ": " +
-                                                     std::string(status.message()));
+      first_error_ = absl::Status(
+          status.code(), "node " + std::to_string(node) + ": " + std::string(status.message()));
     }
   }
-  fabric_.member(node)->Abort(status);
+  links_[static_cast<size_t>(node)]->Abort(status);
   sync_.arrive_and_drop();
 }
 
 absl::Status Cluster::PointToPoint(int node, const std::vector<CollectiveCase>& cases,
                                    bool in_place, uint64_t op_seq, absl::Time deadline) {
-  transport::Transport* links = fabric_.member(node);
+  transport::Transport* links = links_[static_cast<size_t>(node)].get();
   const size_t bytes = cases[0].call_count() * cases[0].type().bytes;
   std::vector<transport::Request> sends(static_cast<size_t>(chips_));
   std::vector<transport::Request> recvs(static_cast<size_t>(chips_));
@@ -175,7 +181,8 @@ absl::Status Cluster::RunOnce(int node, NodeEngine& engine,
   const size_t n = first.call_count();
   const DataType dt = static_cast<DataType>(first.type().type);
   const RedOp op = static_cast<RedOp>(first.op());
-  if (c == "all_reduce") return engine.AllReduce(ins, outs, n, dt, op, op_seq, deadline, algorithm_);
+  if (c == "all_reduce")
+    return engine.AllReduce(ins, outs, n, dt, op, op_seq, deadline, algorithm_);
   if (c == "reduce_scatter") {
     return engine.ReduceScatter(ins, outs, n, dt, op, op_seq, deadline, algorithm_);
   }
@@ -290,12 +297,11 @@ void Cluster::NodeMain(int node) {
   engine_options.node_rank = node;
   engine_options.num_nodes = nodes_;
   engine_options.total_ranks = world_;
-  engine_options.transport = fabric_.member(node);
+  engine_options.transport = links_[static_cast<size_t>(node)].get();
   NodeEngine engine(engine_options);
   const TableWriter table(stdout, o_.show_algorithm, !o_.topology.empty());
   const std::vector<size_t> sizes = SweepSizes(o_);
-  ProgressLine progress(node == 0 && (o_.progress || isatty(2) != 0),
-                        SweepRows(o_, sizes.size()));
+  ProgressLine progress(node == 0 && (o_.progress || isatty(2) != 0), SweepRows(o_, sizes.size()));
   size_t done = 0;
   for (const std::string& collective : o_.collectives) {
     if (node == 0) table.Header(collective);
@@ -306,8 +312,9 @@ void Cluster::NodeMain(int node) {
         for (size_t bytes : sizes) {
           std::vector<CollectiveCase> cases;
           for (int i = 0; i < chips_; ++i) {
-            CaseParams params{collective,          FindType(type_name), FindOp(op_name)->op,
-                              HasRoot(collective) ? o_.root : -1, node * chips_ + i, world_};
+            CaseParams params{collective,          FindType(type_name),
+                              FindOp(op_name)->op, HasRoot(collective) ? o_.root : -1,
+                              node * chips_ + i,   world_};
             cases.emplace_back(params, bytes);
           }
           const CollectiveCase& c = cases[0];
@@ -340,6 +347,67 @@ void Cluster::NodeMain(int node) {
   sync_.arrive_and_drop();
 }
 
+absl::Status Cluster::ConnectNodes() {
+  static std::atomic<int> runs{0};
+  const std::string key =
+      "virtual-cluster-" + std::to_string(getpid()) + "-" + std::to_string(runs.fetch_add(1));
+  std::vector<std::string> addresses;
+  for (int n = 0; n < nodes_; ++n) {
+    absl::StatusOr<std::unique_ptr<transport::inproc::ProcessLinks>> member =
+        transport::inproc::ProcessLinks::Join(key, n, nodes_);
+    if (!member.ok()) return member.status();
+    addresses.push_back((*member)->address());
+    links_.push_back(*std::move(member));
+  }
+  for (auto& member : links_) {
+    if (absl::Status s = member->Connect(addresses, absl::Now() + absl::Seconds(10)); !s.ok()) {
+      return s;
+    }
+  }
+  if (emulate_links_gbps_ <= 0) return absl::OkStatus();
+  if (o_.topology.empty()) {
+    return absl::InvalidArgumentError(
+        "--emulate-links needs --topology SPEC (whose links it keeps)");
+  }
+  absl::StatusOr<topology::Topology> topo = topology::LoadTopology(o_.topology);
+  if (!topo.ok()) return topo.status();
+  // Level 0: nodes of one UltraServer, through its switch; level 1: across the cluster network.
+  const int per_server = static_cast<int>(topo->spec().nodes_per_ultraserver());
+  const topology::TopologyLevel* levels[2] = {&topo->level(topology::LevelKind::kUltraServer),
+                                              &topo->level(topology::LevelKind::kCluster)};
+  const bool used[2] = {nodes_ > 1 && per_server > 1, nodes_ > per_server};
+  double fastest = 0;  // GB/s per node of the fastest level the job crosses
+  for (int l = 0; l < 2; ++l) {
+    if (used[l] && levels[l]->has_links) {
+      fastest = std::max(fastest, levels[l]->bandwidth_gb_per_s() * chips_);
+    }
+  }
+  if (fastest <= 0) return absl::OkStatus();  // one node, or no links given: nothing to shape
+  // Running `dilation` times slower than the emulated hardware keeps every ratio.
+  const double dilation = fastest / emulate_links_gbps_;
+  std::vector<transport::shaping::LinkShape> shapes(2);
+  for (int l = 0; l < 2; ++l) {
+    if (!levels[l]->has_links) continue;
+    shapes[static_cast<size_t>(l)].bytes_per_second =
+        levels[l]->bandwidth_gb_per_s() * chips_ * 1e9 / dilation;
+    shapes[static_cast<size_t>(l)].latency = absl::Microseconds(levels[l]->latency_us() * dilation);
+  }
+  std::printf(
+      "# emulated links (%.0fx slower than %s): UltraServer %.3g GB/s %.0f us, cluster "
+      "%.3g GB/s %.0f us per node\n",
+      dilation, o_.topology.c_str(), shapes[0].bytes_per_second / 1e9,
+      absl::ToDoubleMicroseconds(shapes[0].latency), shapes[1].bytes_per_second / 1e9,
+      absl::ToDoubleMicroseconds(shapes[1].latency));
+  for (int n = 0; n < nodes_; ++n) {
+    std::vector<int> level_of_peer(static_cast<size_t>(nodes_));
+    for (int p = 0; p < nodes_; ++p)
+      level_of_peer[static_cast<size_t>(p)] = p / per_server == n / per_server ? 0 : 1;
+    links_[static_cast<size_t>(n)] = std::make_unique<transport::shaping::ShapedTransport>(
+        std::move(links_[static_cast<size_t>(n)]), shapes, level_of_peer);
+  }
+  return absl::OkStatus();
+}
+
 int Cluster::Run() {
   if (o_.root >= world_) {
     std::fprintf(stderr, "ultracc bench: -r %d: root must be below the %d virtual chips\n", o_.root,
@@ -351,10 +419,14 @@ int Cluster::Run() {
     std::fprintf(stderr, "ultracc bench: %s\n", error.c_str());
     return 2;
   }
+  if (absl::Status s = ConnectNodes(); !s.ok()) {
+    std::fprintf(stderr, "ultracc bench: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
   size_t buffer_bytes = 0;
   for (const std::string& t : o_.types) {
-    buffer_bytes = std::max(buffer_bytes, CollectiveCase::BufferBytes(o_.max_bytes, *FindType(t),
-                                                                      world_));
+    buffer_bytes =
+        std::max(buffer_bytes, CollectiveCase::BufferBytes(o_.max_bytes, *FindType(t), world_));
   }
   buffer_bytes = (buffer_bytes + 63) / 64 * 64;
   send_.resize(static_cast<size_t>(world_));

@@ -16,6 +16,9 @@ struct VirtualClusterOptions {
   int nodes = 1;
   int chips_per_node = 1;
   BenchOptions bench;
+  // > 0 (with bench.topology): links between nodes keep the topology's levels' bandwidth and
+  // latency ratios, the fastest level given this many GB/s per node (transport/shaping).
+  double emulate_links_gbps = 0;
 };
 
 // Runs the sweep, printing the table on stdout. Returns 0, 1 when an element was wrong, an

@@ -27,8 +27,8 @@ ShapedTransport::~ShapedTransport() {
 
 void ShapedTransport::PostSend(int peer, uint64_t tag, const void* data, size_t bytes,
                                Request* request) {
-  const bool known = peer >= 0 && static_cast<size_t>(peer) < level_of_peer_.size() &&
-                     peer != Rank();
+  const bool known =
+      peer >= 0 && static_cast<size_t>(peer) < level_of_peer_.size() && peer != Rank();
   const int level = known ? level_of_peer_[static_cast<size_t>(peer)] : -1;
   if (level < 0 || static_cast<size_t>(level) >= levels_.size()) {
     return inner_->PostSend(peer, tag, data, bytes, request);  // the inner transport judges it
@@ -43,9 +43,8 @@ void ShapedTransport::PostSend(int peer, uint64_t tag, const void* data, size_t 
   absl::Time& free = pipe_free_[static_cast<size_t>(level)];
   const absl::Time start = std::max(now, free);
   const absl::Duration wire =
-      link.bytes_per_second > 0
-          ? absl::Seconds(static_cast<double>(bytes) / link.bytes_per_second)
-          : absl::ZeroDuration();
+      link.bytes_per_second > 0 ? absl::Seconds(static_cast<double>(bytes) / link.bytes_per_second)
+                                : absl::ZeroDuration();
   free = start + wire;
   // Every send of a shaped level goes through the queue, even one already due: posting it here
   // could overtake an earlier one the releaser has taken but not yet posted.
@@ -57,8 +56,11 @@ void ShapedTransport::ReleaseLoop() {
     std::vector<Held> due;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || (!held_.empty() && held_.top().release <= absl::Now());
+      // Wake when the earliest send is due, or when a send arrives (it may be due sooner).
+      const uint64_t seen = next_order_;
+      auto ready = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || next_order_ != seen ||
+               (!held_.empty() && held_.top().release <= absl::Now());
       };
       const absl::Duration wait =
           held_.empty() ? absl::Milliseconds(50)

@@ -1,8 +1,8 @@
 // Link emulation: a transport that holds every link of its member to a configured bandwidth and
 // latency, so that a job on one host shows the relative cost of an emulated topology's levels (the
-// switch inside an UltraServer against EFA between UltraServers). Each level is one pipe per member,
-// like a NIC port: a send is released to the inner transport once the pipe has carried the sends
-// before it (bytes / bandwidth each) and the level's latency has passed. Receives go straight
+// switch inside an UltraServer against EFA between UltraServers). Each level is one pipe per
+// member, like a NIC port: a send is released to the inner transport once the pipe has carried the
+// sends before it (bytes / bandwidth each) and the level's latency has passed. Receives go straight
 // through; so does a peer whose level is unlimited.
 //
 // Ordering: releases on one pipe never overtake each other, so messages to one peer keep the order
