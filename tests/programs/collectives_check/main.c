@@ -169,6 +169,7 @@ static long RunRank(ultraccComm_t comm, const struct Options* o, int chips, atom
   }
   RunAll(&rs);
   ReleasePooledBuffers();
+  ReleaseKeptExpected();
   ultraccStreamDestroy(rs.stream);
   ultraccResult_t r =
       (o->collectives & (1u << kMismatch)) ? ultraccCommAbort(comm) : ultraccCommDestroy(comm);

@@ -259,18 +259,18 @@ void ExpectReducedRange(struct Verify *v, const char *name, const void *out, int
   }
 }
 
-int ComputeReduced(void *expected, int dtype, int op, const struct Shape *shape, uint32_t salt,
-                   const char *const *rows, size_t from, size_t to) {
+int ComputeReduced(void *expected, size_t base, int dtype, int op, const struct Shape *shape,
+                   uint32_t salt, const char *const *rows, size_t from, size_t to) {
   struct ReducedRange range;
   if (!SetUpRange(&range, dtype, op, shape, salt, NULL, 0, rows)) return 0;
   struct Interval *intervals = expected;
-#define COMPUTE(d, o)                                          \
-  for (size_t k = from; k < to; ++k) {                         \
-    if (KIsFloat(d)) {                                         \
-      intervals[k] = ReducedIntervalAt(d, o, &range, k);       \
-    } else {                                                   \
-      StoreAt(d, expected, k, ReducedBitsAt(d, o, &range, k)); \
-    }                                                          \
+#define COMPUTE(d, o)                                                 \
+  for (size_t k = from; k < to; ++k) {                                \
+    if (KIsFloat(d)) {                                                \
+      intervals[k - base] = ReducedIntervalAt(d, o, &range, k);       \
+    } else {                                                          \
+      StoreAt(d, expected, k - base, ReducedBitsAt(d, o, &range, k)); \
+    }                                                                 \
   }
 #define COMPUTE_OP(d) DISPATCH_OP(d, op, COMPUTE)
   DISPATCH_DTYPE(dtype, COMPUTE_OP)

@@ -35,11 +35,12 @@ struct Interval {
 };
 
 /* Writes elements [from, to) of the reduction with `op` of every rank's inputs at the same
- * indices, in case `salt` (read from `rows` when not NULL, see SharedInputs), to `expected`: for integers the result in the element type, for floats
- * one struct Interval per element, with the bounds ExpectReducedRange applies. Returns 0 if
- * `shape` has more ranks than the reference handles. */
-int ComputeReduced(void *expected, int dtype, int op, const struct Shape *shape, uint32_t salt,
-                   const char *const *rows, size_t from, size_t to);
+ * indices, in case `salt` (read from `rows` when not NULL, see SharedInputs), to `expected`, whose
+ * first entry is element `base`: for integers the result in the element type, for floats one
+ * struct Interval per element, with the bounds ExpectReducedRange applies. Returns 0 if `shape`
+ * has more ranks than the reference handles. */
+int ComputeReduced(void *expected, size_t base, int dtype, int op, const struct Shape *shape,
+                   uint32_t salt, const char *const *rows, size_t from, size_t to);
 
 /* The index of the first of elements [0, n) of `out` that `expected` (ComputeReduced's layout)
  * does not accept, or n. */

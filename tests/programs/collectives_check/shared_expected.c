@@ -164,7 +164,7 @@ void ExpectReducedEverywhere(struct Verify* v, int check, const char* name, cons
   Slice(v, n, &from, &to);
   pthread_barrier_wait(&shared->barrier);
   const int computed =
-      ComputeReduced(shared->data, dtype, op, &v->rs->shape, v->rs->salt,
+      ComputeReduced(shared->data, 0, dtype, op, &v->rs->shape, v->rs->salt,
                      SharedInputs(v, dtype, op, n), from, to);
   pthread_barrier_wait(&shared->barrier);
   if (!check) return;
@@ -202,4 +202,59 @@ void ExpectGathered(struct Verify* v, int check, const char* name, const void* o
     ExpectInputs(v, name, out, dtype, (size_t)j * n, ultraccSum, first_source + j, 0, n);
   }
   ExpectRecheckFound(v, wrong_before, name, k);
+}
+
+/* The expected values of this thread's last ExpectReducedRangeKept, and what they were for. */
+static _Thread_local struct {
+  char* data;
+  size_t capacity;
+  uint32_t salt;
+  int dtype, op, world, rank, valid;
+  size_t first, n;
+} g_kept;
+
+void ExpectReducedRangeKept(struct Verify* v, const char* name, const void* out, int dtype, int op,
+                            size_t first, size_t n) {
+  const struct RankState* rs = v->rs;
+  const size_t size = Dtype(dtype)->is_float ? sizeof(struct Interval) : Dtype(dtype)->size;
+  const int same = g_kept.valid && g_kept.salt == rs->salt && g_kept.dtype == dtype &&
+                   g_kept.op == op && g_kept.world == rs->shape.world && g_kept.rank == rs->rank &&
+                   g_kept.first == first && g_kept.n == n;
+  if (!same) {
+    g_kept.valid = 0;
+    if (n * size > g_kept.capacity) {
+      char* grown = realloc(g_kept.data, n * size);
+      if (grown == NULL) {
+        ExpectReducedRange(v, name, out, dtype, op, first, n);
+        return;
+      }
+      g_kept.data = grown;
+      g_kept.capacity = n * size;
+    }
+    if (n == 0 || !ComputeReduced(g_kept.data, first, dtype, op, &rs->shape, rs->salt,
+                                  SharedInputs(v, dtype, op, first + n), first, first + n)) {
+      ExpectReducedRange(v, name, out, dtype, op, first, n);
+      return;
+    }
+    g_kept.salt = rs->salt;
+    g_kept.dtype = dtype;
+    g_kept.op = op;
+    g_kept.world = rs->shape.world;
+    g_kept.rank = rs->rank;
+    g_kept.first = first;
+    g_kept.n = n;
+    g_kept.valid = 1;
+  }
+  const size_t k = FirstOutsideExpected(out, g_kept.data, dtype, n);
+  if (k == n) return;
+  const size_t wrong_before = v->wrong;
+  ExpectReducedRange(v, name, out, dtype, op, first, n);
+  ExpectRecheckFound(v, wrong_before, name, k);
+}
+
+void ReleaseKeptExpected(void) {
+  free(g_kept.data);
+  g_kept.data = NULL;
+  g_kept.capacity = 0;
+  g_kept.valid = 0;
 }

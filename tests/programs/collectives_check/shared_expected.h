@@ -31,6 +31,16 @@ void ExpectReducedEverywhere(struct Verify* v, int check, const char* name, cons
 void ExpectGathered(struct Verify* v, int check, const char* name, const void* out, int dtype,
                     int first_source, int sources, size_t n);
 
+/* Elements [0, n) of `out` are the reduction with `op` of every rank's inputs at [first, first +
+ * n), as ExpectReducedRange checks, against expected values this thread keeps for the next case
+ * with the same inputs, op and range (reduce-scatter's other placement computes none). A rejected
+ * output is checked again by ExpectReducedRange, which names the wrong elements. */
+void ExpectReducedRangeKept(struct Verify* v, const char* name, const void* out, int dtype, int op,
+                            size_t first, size_t n);
+
+/* Frees what ExpectReducedRangeKept keeps; at the end of a thread-rank. */
+void ReleaseKeptExpected(void);
+
 /* Fills elements [0, b->elems) of `b` with this rank's inputs for `op` (FillInput), copied from
  * its row when an earlier case of the same inputs left them there, and publishes them as this
  * rank's row of the current case. Every rank of the communicator calls this or ShareInput in the
