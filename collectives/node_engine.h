@@ -94,6 +94,8 @@ class NodeEngine {
   explicit NodeEngine(const NodeEngineOptions& options);
   ~NodeEngine();
 
+  int num_nodes() const { return options_.num_nodes; }
+
   // Common arguments: inputs[i] / outputs[i] are local chip i's send / receive buffers; counts are
   // in elements; `op_seq` numbers the operation (the same on every node, below 2^40) and becomes
   // the high bits of every message tag; `algorithm` forces an algorithm for the inter-node part

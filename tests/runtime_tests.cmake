@@ -3,7 +3,8 @@
 # Each test case has a CTest timeout; each wait inside has its own, shorter deadline.
 
 # Starting processes with deadlines, and checking what a job leaves on the host.
-add_library(ultracc_test_processes STATIC testing/subprocess.cc testing/job_footprint.cc)
+add_library(ultracc_test_processes STATIC testing/subprocess.cc testing/job_footprint.cc
+  testing/listening_ports.cc)
 target_include_directories(ultracc_test_processes PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(ultracc_test_processes PUBLIC absl::status absl::statusor absl::strings
   absl::synchronization absl::time Threads::Threads)
@@ -12,6 +13,8 @@ target_link_libraries(ultracc_test_processes PUBLIC absl::status absl::statusor 
 add_executable(allreduce_check programs/allreduce_check.c)
 target_link_libraries(allreduce_check PRIVATE ultracc)
 add_executable(rank_probe programs/rank_probe.c)
+add_executable(fault_rank programs/fault_rank.c)
+target_link_libraries(fault_rank PRIVATE ultracc)
 
 ultracc_add_test(block_cache_test SOURCES block_cache_test.cc LIBS ultracc_client TIMEOUT 60)
 
@@ -48,3 +51,18 @@ target_compile_definitions(info_test PRIVATE ULTRACC_LAUNCHER="$<TARGET_FILE:ult
 add_dependencies(info_test ultracc_cli ultraccd)
 
 ultracc_add_test(config_test SOURCES config_test.cc LIBS ultracc_runtime_core TIMEOUT 30)
+
+# Fault tests: stalled ranks, mismatched calls, a killed daemon, garbage at the listeners. Short
+# ULTRACC_TIMEOUT_MS values inside keep each case to a few seconds.
+ultracc_add_test(fault_embedded_test SOURCES fault_embedded_test.cc LIBS ultracc_test_processes
+                 TIMEOUT 60 LABELS multiprocess)
+target_compile_definitions(fault_embedded_test PRIVATE
+  ULTRACC_FAULT_RANK="$<TARGET_FILE:fault_rank>")
+add_dependencies(fault_embedded_test fault_rank)
+ultracc_add_test(fault_launch_test SOURCES fault_launch_test.cc testing/launch_fixture.cc
+                 LIBS ultracc_test_processes TIMEOUT 60 LABELS multiprocess RUN_SERIAL)
+target_compile_definitions(fault_launch_test PRIVATE
+  ULTRACC_LAUNCHER="$<TARGET_FILE:ultracc_cli>"
+  ULTRACC_FAULT_RANK="$<TARGET_FILE:fault_rank>")
+add_dependencies(fault_launch_test ultracc_cli ultraccd fault_rank)
+

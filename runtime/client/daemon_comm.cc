@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "rank.pb.h"
 #include "runtime/client/embedded_comm.h"
+#include "runtime/engine/timeout_report.h"
 
 namespace ultracc::client {
 namespace {
@@ -22,6 +23,7 @@ using submission::OpDescriptor;
 using submission::OpKind;
 
 constexpr absl::Duration kLivenessSlice = absl::Milliseconds(200);
+constexpr absl::Duration kDaemonAnswerMargin = absl::Seconds(1);
 
 // A staging buffer in the arena, freed when it goes out of scope.
 class Staging {
@@ -116,6 +118,10 @@ absl::Status DaemonComm::Submit(absl::Span<const OpDescriptor> ds, absl::Time de
   size_t open = ds.size();
   absl::Status first_error;
   const OpDescriptor& first = ds[0];
+  // The daemon bounds the operation by the same timeout and answers with its cause (which rank
+  // or node it did not hear from); this rank's own deadline only catches a daemon that does not.
+  const absl::Time own_deadline =
+      deadline + engine::TimeoutReportWindow(config_.timeout) + kDaemonAnswerMargin;
   while (open > 0) {
     while (pushed < ds.size() && rings_.submissions.TryPush(ds[pushed])) ++pushed;
     if (rings_.submissions.closed()) {
@@ -126,7 +132,7 @@ absl::Status DaemonComm::Submit(absl::Span<const OpDescriptor> ds, absl::Time de
     }
     OpCompletion c;
     absl::Time slice = absl::Now() + (pushed < ds.size() ? absl::Milliseconds(1) : kLivenessSlice);
-    absl::Status s = rings_.completions.Pop(&c, std::min(deadline, slice));
+    absl::Status s = rings_.completions.Pop(&c, std::min(own_deadline, slice));
     if (s.ok()) {
       size_t i = 0;
       while (i < pushed && (answered[i] || !c.Answers(ds[i]))) ++i;
@@ -148,7 +154,7 @@ absl::Status DaemonComm::Submit(absl::Span<const OpDescriptor> ds, absl::Time de
                                                  " while ", submission::OpKindName(first.kind),
                                                  " #", first.sequence, " ran: ", s.message()));
     }
-    if (absl::Now() >= deadline) {
+    if (absl::Now() >= own_deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
           "rank ", rank(), ": ", submission::OpKindName(first.kind), " #", first.sequence,
           ds.size() > 1 ? absl::StrCat(" and ", ds.size() - 1, " more") : "",

@@ -11,6 +11,7 @@
 #include "runtime/bootstrap/store_client.h"
 #include "runtime/engine/call_agreement.h"
 #include "runtime/engine/collective_call.h"
+#include "runtime/engine/timeout_report.h"
 #include "transport/subset/subset_transport.h"
 #include "transport/factory/open_transport.h"
 #include "transport/inproc/process_links.h"
@@ -143,6 +144,8 @@ absl::Status EmbeddedComm::DoCollective(const Operation& op, absl::Time deadline
   run.algorithm = config_.algorithm;
   run.check_calls = config_.check_calls;
   run.has_peers = size() > 1;
+  run.links = links_.get();
+  run.report_window = engine::TimeoutReportWindow(config_.timeout);
   bool links_clean = true;
   absl::Status status = engine::RunAgreedCollective(*engine_, call, absl::OkStatus(),
                                                     run, deadline, &links_clean);

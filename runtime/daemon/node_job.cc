@@ -181,6 +181,7 @@ void NodeJob::PollLoop(RankSession* session) {
       absl::MutexLock lock(&mu_);
       auto& parts = pending_[d.sequence];
       parts.resize(local_size());
+      first_arrival_.emplace(d.sequence, absl::Now());
       parts[session->local_rank] = d;
       continue;
     }

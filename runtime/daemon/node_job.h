@@ -61,6 +61,11 @@ class NodeJob {
   absl::Status Admit(shm::UnixChannel channel);
   void PollLoop(RankSession* session);
   void EngineLoop();
+  // The failure for collective `sequence` once some local ranks submitted it and others did not
+  // within the timeout;
+  // OK while there is still time. `missing_rank`: the first local rank that did not call it.
+  absl::Status LocalStall(uint64_t sequence, int* missing_rank) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ConnectNodes();
   // The store value under `key` (another node's transport address), or Cancelled once stopping.
   absl::StatusOr<std::string> AwaitNodeAddress(const std::string& key, absl::Time deadline);
@@ -99,6 +104,8 @@ class NodeJob {
   // Descriptors gathered per sequence number, one slot per local rank.
   std::map<uint64_t, std::vector<std::optional<submission::OpDescriptor>>> pending_
       ABSL_GUARDED_BY(mu_);
+  // When the first local rank submitted each pending collective: the others must follow in time.
+  std::map<uint64_t, absl::Time> first_arrival_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> pollers_ ABSL_GUARDED_BY(mu_);
   std::thread acceptor_;
   std::thread engine_thread_;

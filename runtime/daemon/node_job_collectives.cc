@@ -1,11 +1,16 @@
 // The collective half of a job's node engine: the engine thread gathers each collective from every
 // local rank, checks the call (locally and, through the call agreement, with the other nodes) and
 // runs it on the NodeEngine; see node_job.h.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "collectives/datatype.h"
 #include "runtime/daemon/node_job.h"
 #include "runtime/engine/call_agreement.h"
+#include "runtime/engine/call_signature.h"
+#include "runtime/engine/timeout_report.h"
 #include "runtime/engine/collective_call.h"
 #include "runtime/submission/operation.h"
 
@@ -26,6 +31,8 @@ void NodeJob::EngineLoop() {
     std::vector<OpDescriptor> parts;
     absl::Status failure;
     std::vector<std::pair<OpDescriptor, std::vector<int>>> orphans;
+    absl::Status stall;
+    int missing_rank = -1;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
@@ -37,21 +44,49 @@ void NodeJob::EngineLoop() {
         }
         return true;
       };
-      mu_.AwaitWithTimeout(absl::Condition(&ready), kPollSlice);
+      // Wake up in time to name a local rank that does not follow the others.
+      absl::Duration wait = kPollSlice;
+      if (auto arrived = first_arrival_.find(next); arrived != first_arrival_.end()) {
+        wait = std::clamp(arrived->second + options_.config.timeout - absl::Now(),
+                          absl::Milliseconds(1), kPollSlice);
+      }
+      mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
       if (stopping_) return;
       failure = error_;
-      if (failure.ok() && !ready()) continue;
-      if (!failure.ok()) {
+      if (failure.ok() && !ready()) {
+        stall = LocalStall(next, &missing_rank);
+        if (stall.ok()) continue;
+      }
+      if (!stall.ok()) {
+        // Fail() below answers what arrived, on the next pass.
+      } else if (!failure.ok()) {
         for (auto& [seq, slots] : pending_) {
           for (int l = 0; l < local_size(); ++l) {
             if (slots[l]) orphans.emplace_back(*slots[l], std::vector<int>{l});
           }
         }
         pending_.clear();
+        first_arrival_.clear();
       } else {
         for (auto& p : pending_[next]) parts.push_back(*p);
         pending_.erase(next);
+        first_arrival_.erase(next);
       }
+    }
+    if (!stall.ok()) {
+      // The other nodes wait for this one in the agreement and time out about now: they learn
+      // which rank is missing from this node's timeout report.
+      if (engine_ && transport_) {
+        engine::TimeoutReport report;
+        report.links = transport_.get();
+        report.chips_per_node = local_size();
+        report.sequence = next;
+        report.window = engine::TimeoutReportWindow(options_.config.timeout);
+        report.stalled_rank = missing_rank;
+        stall = engine::ReportTimeout(stall, report);
+      }
+      Fail(stall);
+      continue;
     }
     if (!failure.ok()) {
       // Answer every submission that arrived, so no rank waits for a job that cannot go on.
@@ -71,18 +106,43 @@ void NodeJob::EngineLoop() {
   }
 }
 
+absl::Status NodeJob::LocalStall(uint64_t sequence, int* missing_rank) const {
+  auto arrived = first_arrival_.find(sequence);
+  auto parts = pending_.find(sequence);
+  if (arrived == first_arrival_.end() || parts == pending_.end()) return absl::OkStatus();
+  const absl::Duration waited = absl::Now() - arrived->second;
+  if (waited < options_.config.timeout) return absl::OkStatus();
+  std::vector<std::string> missing, called;
+  std::string what;
+  for (int l = 0; l < local_size(); ++l) {
+    const auto& part = parts->second[l];
+    const RankSession* session = sessions_[l].get();
+    const std::string pid =
+        session != nullptr ? absl::StrCat(" (pid ", session->pid, ")") : std::string();
+    if (part) {
+      called.push_back(absl::StrCat(first_rank() + l));
+      what = engine::DescribeSignature(engine::SignatureOf(*part));
+    } else {
+      if (missing.empty()) *missing_rank = first_rank() + l;
+      missing.push_back(absl::StrCat(first_rank() + l, pid));
+    }
+  }
+  return absl::DeadlineExceededError(absl::StrCat(
+      "op #", sequence, " timed out: rank ", absl::StrJoin(missing, ", rank "), " on node ",
+      options_.node_rank, " did not call it within ", absl::ToInt64Milliseconds(waited),
+      " ms (stopped, hung or calling something else) while rank ", absl::StrJoin(called, ", rank "),
+      " called ", what));
+}
+
 absl::Status NodeJob::CheckLocalCall(const std::vector<OpDescriptor>& parts,
                                      engine::CollectiveCall* call) {
   const OpDescriptor& first = parts[0];
   const bool reduction = submission::IsReduction(first.kind);
-  for (size_t l = 1; l < parts.size(); ++l) {
-    const OpDescriptor& d = parts[l];
-    if (d.kind != first.kind || d.count != first.count || d.dtype != first.dtype ||
-        (reduction && d.op != first.op) || d.root_or_peer != first.root_or_peer) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "ranks disagree: rank ", first_rank(), " called ", DescribeDescriptor(first), ", rank ",
-          first_rank() + l, " called ", DescribeDescriptor(d)));
-    }
+  std::vector<engine::CallSignature> signatures;
+  for (const OpDescriptor& d : parts) signatures.push_back(engine::SignatureOf(d));
+  if (absl::Status s = engine::CompareSignatures(signatures, first_rank(), first.sequence);
+      !s.ok()) {
+    return s;
   }
   if (submission::IsPointToPoint(first.kind) || first.kind == OpKind::kFinalize ||
       first.kind < OpKind::kAllReduce || first.kind > OpKind::kRecv) {
@@ -114,11 +174,19 @@ absl::Status NodeJob::Execute(const std::vector<OpDescriptor>& parts, bool* link
   const absl::Status local = CheckLocalCall(parts, &call);
   if (!engine_) return absl::FailedPreconditionError("the node engine is not connected");
   if (!local.ok()) call.inputs.assign(local_size(), nullptr);
+  // The agreement tells the other nodes what each local rank called, so a disagreement among them
+  // is named the same way everywhere.
+  std::vector<engine::CallSignature> chip_calls;
+  for (const OpDescriptor& d : parts) chip_calls.push_back(engine::SignatureOf(d));
   engine::AgreedRun run;
   run.sequence = first.sequence;
+  run.chip_calls = chip_calls;
   run.algorithm = options_.config.algorithm;
   run.check_calls = options_.config.check_calls;
   run.has_peers = options_.job.nodes() > 1;
+  run.links = transport_.get();
+  run.chips_per_node = local_size();
+  run.report_window = engine::TimeoutReportWindow(options_.config.timeout);
   return engine::RunAgreedCollective(*engine_, call, local, run,
                                      absl::Now() + options_.config.timeout, links_clean);
 }

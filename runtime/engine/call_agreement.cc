@@ -1,102 +1,156 @@
-// Call agreement by one max-all-reduce of fields and complements; see call_agreement.h.
+// Call agreement: one max-all-reduce of fields and complements, and on disagreement a gather of
+// every rank's call; see call_agreement.h.
 #include "runtime/engine/call_agreement.h"
 
 #include <array>
-#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/engine/timeout_report.h"
 #include "runtime/submission/operation.h"
 
 namespace ultracc::engine {
 namespace {
 
 enum Field { kKind, kCount, kDtype, kOp, kRoot, kPoison, kNumFields };
-constexpr const char* kFieldNames[kPoison] = {"operation", "count", "datatype", "op", "root"};
+using Fields = std::array<uint64_t, kNumFields>;
 
-std::string FieldValue(int field, uint64_t value) {
-  switch (field) {
-    case kKind:
-      return submission::OpKindName(static_cast<submission::OpKind>(value));
-    case kDtype:
-      return std::string(collectives::DataTypeName(static_cast<collectives::DataType>(value)));
-    case kOp:
-      return std::string(collectives::RedOpName(static_cast<collectives::RedOp>(value)));
-    case kRoot:
-      return absl::StrCat(static_cast<int64_t>(value) - 1);
-    default:
-      return absl::StrCat(value);
-  }
+Fields ToFields(const CallSignature& s, bool poisoned) {
+  Fields f{};
+  f[kKind] = s.kind;
+  f[kCount] = s.count;
+  f[kDtype] = s.dtype;
+  f[kOp] = s.op;
+  f[kRoot] = static_cast<uint64_t>(s.root + 1);
+  f[kPoison] = poisoned ? 1 : 0;
+  return f;
 }
 
-}  // namespace
+CallSignature FromFields(const uint64_t* f) {
+  return {f[kKind], f[kCount], f[kDtype], f[kOp], static_cast<int64_t>(f[kRoot]) - 1};
+}
 
-absl::Status AgreeOnCall(collectives::NodeEngine& engine, const CollectiveCall& call,
-                         uint64_t op_seq, bool poisoned, absl::Time deadline) {
-  std::array<uint64_t, kNumFields> mine{};
-  mine[kKind] = static_cast<uint64_t>(call.kind);
-  // All-to-allv's per-peer counts legitimately differ between ranks; only its kind is compared.
-  mine[kCount] = call.kind == submission::OpKind::kAllToAllv ? 0 : call.count;
-  mine[kDtype] = static_cast<uint64_t>(call.dtype);
-  mine[kOp] = submission::IsReduction(call.kind) ? static_cast<uint64_t>(call.op) : 0;
-  mine[kRoot] = static_cast<uint64_t>(static_cast<int64_t>(call.root) + 1);
-  mine[kPoison] = poisoned ? 1 : 0;
+// Round one: true when every participant contributed the same fields.
+absl::StatusOr<bool> AllAgree(collectives::NodeEngine& engine, const Agreement& a,
+                              absl::Time deadline) {
+  const Fields mine = ToFields(a.chips[0], a.poisoned);
   // [fields, complements]: one Max gives every field's maximum and (complemented) minimum.
   std::array<uint64_t, 2 * kNumFields> buffer{};
   for (int f = 0; f < kNumFields; ++f) {
     buffer[f] = mine[f];
     buffer[kNumFields + f] = ~mine[f];
   }
-  // Every local chip made the same call (the daemon checked), so each contributes the same values,
-  // from a copy of its own: the engine's buffers must not alias across chips.
-  const size_t chips = call.inputs.size();
+  // Each local chip contributes from a copy of its own: the engine's buffers must not alias across
+  // chips.
+  const size_t chips = a.chips.size();
   std::vector<std::array<uint64_t, 2 * kNumFields>> copies(chips, buffer);
   std::vector<const void*> inputs(chips);
   std::vector<void*> outputs(chips);
   for (size_t c = 0; c < chips; ++c) inputs[c] = outputs[c] = copies[c].data();
-  absl::Status s = engine.AllReduce(inputs, outputs, buffer.size(), collectives::DataType::kUint64,
-                                    collectives::RedOp::kMax, op_seq, deadline);
+  absl::Status s =
+      engine.AllReduce(inputs, outputs, buffer.size(), collectives::DataType::kUint64,
+                       collectives::RedOp::kMax, AgreementOpSeq(a.comm_id, a.sequence), deadline);
   if (!s.ok()) return s;
-  buffer = copies[0];
-  if (buffer[kPoison] != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "ranks disagree: the ranks of one node made different calls (", poisoned ? "this" : "another",
-        " node reports it to its ranks in detail)"));
-  }
+  const auto& result = copies[0];
+  if (result[kPoison] != 0) return false;
   for (int f = 0; f < kPoison; ++f) {
-    const uint64_t largest = buffer[f];
-    const uint64_t smallest = ~buffer[kNumFields + f];
-    if (largest == smallest) continue;
-    return absl::FailedPreconditionError(absl::StrCat(
-        "ranks disagree on the ", kFieldNames[f], " of ", submission::OpKindName(call.kind),
-        ": values range from ", FieldValue(f, smallest), " to ", FieldValue(f, largest),
-        " (this rank: ", FieldValue(f, mine[f]), ")"));
+    if (result[f] != ~result[kNumFields + f]) return false;
   }
-  return absl::OkStatus();
+  return true;
+}
+
+// Round two: every rank's fields, by rank (node-major, as the engine lays out chips).
+absl::StatusOr<std::vector<Fields>> GatherCalls(collectives::NodeEngine& engine, const Agreement& a,
+                                                absl::Time deadline) {
+  const size_t chips = a.chips.size();
+  const size_t world = static_cast<size_t>(engine.num_nodes()) * chips;
+  std::vector<Fields> mine(chips);
+  std::vector<std::vector<Fields>> gathered(chips, std::vector<Fields>(world));
+  std::vector<const void*> inputs(chips);
+  std::vector<void*> outputs(chips);
+  for (size_t c = 0; c < chips; ++c) {
+    mine[c] = ToFields(a.chips[c], a.poisoned);
+    inputs[c] = mine[c].data();
+    outputs[c] = gathered[c].data();
+  }
+  absl::Status s = engine.AllGather(inputs, outputs, kNumFields, collectives::DataType::kUint64,
+                                    AgreementDetailOpSeq(a.comm_id, a.sequence), deadline);
+  if (!s.ok()) return s;
+  return std::move(gathered[0]);
+}
+
+}  // namespace
+
+absl::Status AgreeOnCall(collectives::NodeEngine& engine, const Agreement& agreement,
+                         absl::Time deadline, bool* calls_differ) {
+  *calls_differ = false;
+  absl::StatusOr<bool> agreed = AllAgree(engine, agreement, deadline);
+  if (!agreed.ok()) return agreed.status();
+  if (*agreed) return absl::OkStatus();
+  absl::StatusOr<std::vector<Fields>> calls = GatherCalls(engine, agreement, deadline);
+  if (!calls.ok()) return calls.status();
+  std::vector<CallSignature> by_rank;
+  int poisoned_rank = -1;
+  for (size_t r = 0; r < calls->size(); ++r) {
+    by_rank.push_back(FromFields((*calls)[r].data()));
+    if ((*calls)[r][kPoison] != 0 && poisoned_rank < 0) poisoned_rank = static_cast<int>(r);
+  }
+  absl::Status compared = CompareSignatures(by_rank, 0, agreement.sequence);
+  if (!compared.ok()) {
+    *calls_differ = true;
+    return compared;
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("the node of rank ", poisoned_rank, " refused ", DescribeSignature(by_rank[0]),
+                   " as op #", agreement.sequence, " (its ranks got the cause)"));
 }
 
 absl::Status RunAgreedCollective(collectives::NodeEngine& engine, const CollectiveCall& call,
                                  const absl::Status& local, const AgreedRun& run,
                                  absl::Time deadline, bool* links_clean) {
   *links_clean = true;
+  auto reported = [&](const absl::Status& status) {
+    if (!absl::IsDeadlineExceeded(status) || run.links == nullptr) return status;
+    TimeoutReport report;
+    report.links = run.links;
+    report.chips_per_node = run.chips_per_node;
+    report.comm_id = run.comm_id;
+    report.sequence = run.sequence;
+    report.window = run.report_window;
+    return ReportTimeout(status, report);
+  };
   if (run.has_peers && run.check_calls) {
-    absl::Status agreed = AgreeOnCall(engine, call, AgreementOpSeq(run.comm_id, run.sequence),
-                                      !local.ok(), deadline);
+    std::vector<CallSignature> same;
+    Agreement agreement;
+    agreement.comm_id = run.comm_id;
+    agreement.sequence = run.sequence;
+    if (run.chip_calls.empty()) {
+      same.assign(call.inputs.size(), SignatureOf(call));
+      agreement.chips = same;
+    } else {
+      agreement.chips = run.chip_calls;
+    }
+    agreement.poisoned = !local.ok();
+    bool calls_differ = false;
+    absl::Status agreed = AgreeOnCall(engine, agreement, deadline, &calls_differ);
     // Disagreement is found by every member at once and leaves the links clean.
-    if (!agreed.ok() && !absl::IsFailedPrecondition(agreed)) *links_clean = false;
-    if (!local.ok()) return local;
+    if (!agreed.ok() && !absl::IsFailedPrecondition(agreed)) {
+      *links_clean = false;
+      agreed = reported(agreed);
+    }
+    if (!local.ok()) return calls_differ ? agreed : local;
     if (!agreed.ok()) return agreed;
   } else if (!local.ok()) {
     // Without the agreement the peers may already be waiting on this member.
     *links_clean = !run.has_peers;
     return local;
   }
-  absl::Status status = RunCollective(engine, call, EngineOpSeq(run.comm_id, run.sequence),
-                                      run.algorithm, deadline);
+  absl::Status status =
+      RunCollective(engine, call, EngineOpSeq(run.comm_id, run.sequence), run.algorithm, deadline);
   // A failed collective leaves the members at different points of its schedule, messages in
   // flight.
   if (!status.ok()) *links_clean = false;
-  return status;
+  return reported(status);
 }
 
 }  // namespace ultracc::engine

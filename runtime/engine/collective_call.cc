@@ -24,6 +24,15 @@ uint64_t AgreementOpSeq(uint32_t comm_id, uint64_t sequence) {
   return EngineOpSeq(comm_id, sequence) | (kAgreementBit >> kSequenceShift);
 }
 
+uint64_t AgreementDetailOpSeq(uint32_t comm_id, uint64_t sequence) {
+  // Point-to-point tags never set the agreement bit, so the pair is free.
+  return AgreementOpSeq(comm_id, sequence) | (kPointToPointBit >> kSequenceShift);
+}
+
+uint64_t TimeoutReportTag(uint32_t comm_id) {
+  return kPointToPointBit | (static_cast<uint64_t>(comm_id) << kCommIdShift) | 1;
+}
+
 uint64_t PointToPointTag(uint32_t comm_id, uint64_t sequence) {
   return kPointToPointBit | (static_cast<uint64_t>(comm_id) << kCommIdShift) |
          ((sequence & kSequenceMask) << kSequenceShift);

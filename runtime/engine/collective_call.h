@@ -18,7 +18,9 @@ namespace ultracc::engine {
 
 // Message tags of one communicator on a transport its relatives may share (a split communicator
 // shares its parent's links): bit 63 marks point-to-point traffic, bit 62 the call agreement that
-// precedes a collective (call_agreement.h), bits 48..61 hold the communicator id, bits 24..47 the
+// precedes a collective (call_agreement.h), both bits its second round (the calls gathered after a
+// disagreement), bit 63 with any of bits 0..23 the timeout report (timeout_report.h; point-to-point
+// tags leave those bits clear), bits 48..61 hold the communicator id, bits 24..47 the
 // sequence number (wrapping: messages 2^24 operations apart never coexist), bits 0..23 belong to
 // the collective executor.
 inline constexpr int kCommIdBits = 14;
@@ -27,6 +29,9 @@ inline constexpr uint32_t kMaxCommId = (1u << kCommIdBits) - 1;
 // agreement on that call.
 uint64_t EngineOpSeq(uint32_t comm_id, uint64_t sequence);
 uint64_t AgreementOpSeq(uint32_t comm_id, uint64_t sequence);
+uint64_t AgreementDetailOpSeq(uint32_t comm_id, uint64_t sequence);
+// The tag of the timeout reports of communicator `comm_id` (at most one exchange per links).
+uint64_t TimeoutReportTag(uint32_t comm_id);
 // The tag of point-to-point message `sequence` of communicator `comm_id` (per direction and pair).
 uint64_t PointToPointTag(uint32_t comm_id, uint64_t sequence);
 

@@ -50,7 +50,9 @@ struct OpCompletion {
   int32_t status_code;   // absl::StatusCode
   OpKind kind;
   int32_t peer;          // the descriptor's root_or_peer
-  char message[236];     // NUL-terminated, truncated
+  // NUL-terminated, truncated. Room for a whole failure: which ranks or nodes were not heard
+  // from, and the engine's step, peer and tag.
+  char message[1004];
 
   bool Answers(const OpDescriptor& d) const {
     return sequence == d.sequence && kind == d.kind && peer == d.root_or_peer;
@@ -63,7 +65,7 @@ struct OpCompletion {
   }
 };
 static_assert(std::is_trivially_copyable_v<OpCompletion>);
-static_assert(sizeof(OpCompletion) == 256);
+static_assert(sizeof(OpCompletion) == 1024);
 
 // Layout of the rings region a rank shares with its daemon: the submission ring, then the
 // completion ring, each kRingCapacity records.

@@ -32,7 +32,7 @@ void LaunchFixture::TearDown() {
 
 absl::StatusOr<std::unique_ptr<Subprocess>> LaunchFixture::StartJob(
     int nodes, int chips_per_node, const std::vector<std::string>& command,
-    const std::vector<std::string>& flags) {
+    const std::vector<std::string>& flags, const std::map<std::string, std::string>& env) {
   SubprocessOptions options;
   options.argv = {ULTRACC_LAUNCHER,    "launch",           "--nodes",
                   absl::StrCat(nodes), "--chips-per-node", absl::StrCat(chips_per_node)};
@@ -42,6 +42,7 @@ absl::StatusOr<std::unique_ptr<Subprocess>> LaunchFixture::StartJob(
   options.env["ULTRACC_JOB_TOKEN"] = token_;
   // Bounds every wait inside the runtime well below the tests' own deadlines.
   options.env["ULTRACC_TIMEOUT_MS"] = "60000";
+  for (const auto& [name, value] : env) options.env[name] = value;
   options.working_directory = scratch_dir_;
   return Subprocess::Start(options);
 }

@@ -33,10 +33,12 @@ class LaunchFixture : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
 
-  // Starts `ultracc launch --nodes N --chips-per-node C FLAGS -- COMMAND`.
-  absl::StatusOr<std::unique_ptr<Subprocess>> StartJob(int nodes, int chips_per_node,
-                                                       const std::vector<std::string>& command,
-                                                       const std::vector<std::string>& flags = {});
+  // Starts `ultracc launch --nodes N --chips-per-node C FLAGS -- COMMAND`; `env` adds to (or
+  // replaces) the launcher's environment, whose ULTRACC_* settings reach every rank and daemon.
+  absl::StatusOr<std::unique_ptr<Subprocess>> StartJob(
+      int nodes, int chips_per_node, const std::vector<std::string>& command,
+      const std::vector<std::string>& flags = {},
+      const std::map<std::string, std::string>& env = {});
 
   // Waits until `count` ranks wrote their pid files; returns them by rank.
   absl::StatusOr<std::map<int, RankProcess>> AwaitPidFiles(int count, absl::Time deadline);

@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,6 +28,7 @@ namespace {
 
 constexpr absl::Duration kRpcTimeout = absl::Seconds(10);
 constexpr absl::Duration kStartTimeout = absl::Seconds(30);
+constexpr absl::Duration kSurvivorsSettle = absl::Seconds(2);
 
 // Output lines from every node, written whole with their rank prefix.
 class OutputRelay {
@@ -56,6 +59,8 @@ struct JobState {
   std::optional<int> failed_rank;  // the first rank that exited non-zero
   int failed_code = 0;
   std::optional<std::string> lost_daemon;  // a watch stream that broke
+  int lost_ranks = 0;                      // ranks of that node, whose exits never arrive
+  std::map<int, std::string> last_line;    // by rank: the latest line it printed
   int watchers_done = 0;
 };
 
@@ -168,11 +173,14 @@ int RunLaunch(const LaunchOptions& options) {
       absl::Status s = daemons[n]->WatchRanks(job.job_id(), [&](const proto::RankEvent& e) {
         switch (e.event_case()) {
           case proto::RankEvent::kStdoutLine:
-            relay.Line(e.rank(), false, e.stdout_line());
+          case proto::RankEvent::kStderrLine: {
+            const bool is_stderr = e.event_case() == proto::RankEvent::kStderrLine;
+            const std::string& line = is_stderr ? e.stderr_line() : e.stdout_line();
+            relay.Line(e.rank(), is_stderr, line);
+            absl::MutexLock lock(&state.mu);
+            if (!line.empty()) state.last_line[e.rank()] = line;
             break;
-          case proto::RankEvent::kStderrLine:
-            relay.Line(e.rank(), true, e.stderr_line());
-            break;
+          }
           case proto::RankEvent::kExitCode: {
             absl::MutexLock lock(&state.mu);
             ++state.exited;
@@ -189,7 +197,11 @@ int RunLaunch(const LaunchOptions& options) {
       absl::MutexLock lock(&state.mu);
       ++state.watchers_done;
       if (!s.ok() && !absl::IsCancelled(s) && !state.lost_daemon) {
-        state.lost_daemon = absl::StrCat("lost node ", n, ": ", s.message());
+        const int first = n * options.chips_per_node;
+        state.lost_daemon = absl::StrCat(
+            "lost node ", n, " (ultraccd at ", daemons[n]->address(), ", ranks ", first, "-",
+            first + options.chips_per_node - 1, "): ", s.message());
+        state.lost_ranks = options.chips_per_node;
       }
     });
   }
@@ -206,7 +218,7 @@ int RunLaunch(const LaunchOptions& options) {
     if (int sig = sigtimedwait(&stop_signals, nullptr, &zero); sig > 0) {
       stop_signal = sig;
       exit_code = 128 + sig;
-      reason = absl::StrCat("received signal ", sig, "; stopping the job");
+      reason = absl::StrCat("received signal ", sig);
       break;
     }
     absl::MutexLock lock(&state.mu);
@@ -214,27 +226,41 @@ int RunLaunch(const LaunchOptions& options) {
       return state.failed_rank || state.exited == world || state.lost_daemon;
     };
     state.mu.AwaitWithTimeout(absl::Condition(&decided), absl::Milliseconds(50));
-    if (state.failed_rank) {
-      exit_code = state.failed_code;
-      reason = absl::StrCat("rank ", *state.failed_rank, " exited with code ", state.failed_code,
-                            "; stopping the other ranks");
-      break;
-    }
-    if (state.exited == world) break;
+    // A lost daemon comes first: the failures of the other nodes' ranks follow from it.
     if (state.lost_daemon) {
       exit_code = 1;
       reason = *state.lost_daemon;
       break;
     }
+    if (state.failed_rank) {
+      exit_code = state.failed_code;
+      reason = absl::StrCat("rank ", *state.failed_rank, " exited with code ", state.failed_code);
+      // Its last words usually say why (e.g. which rank its collective timed out on).
+      if (auto last = state.last_line.find(*state.failed_rank); last != state.last_line.end()) {
+        absl::StrAppend(&reason, " after: ", last->second);
+      }
+      break;
+    }
+    if (state.exited == world) break;
     if (absl::Now() >= job_deadline) {
       exit_code = 124;
-      reason = "job timeout reached; stopping the job";
+      reason = "job timeout reached";
       break;
     }
   }
 
   if (!reason.empty()) {
-    relay.Note(reason);
+    relay.Note(absl::StrCat(reason, "; stopping the job"));
+    if (state.lost_daemon && stop_signal == 0) {
+      // The other nodes' ranks fail at once (their transfers with the lost node break): let them
+      // say so before they are stopped.
+      absl::MutexLock lock(&state.mu);
+      auto survivors_gone = [&]() ABSL_SHARED_LOCKS_REQUIRED(state.mu) {
+        return state.exited + state.lost_ranks >= world;
+      };
+      state.mu.AwaitWithTimeout(absl::Condition(&survivors_gone),
+                                std::min(options.grace, kSurvivorsSettle));
+    }
     // Forward the signal itself (as mpirun and torchrun do), then insist.
     int first = stop_signal != 0 ? stop_signal : SIGTERM;
     for (auto& d : daemons) d->SignalRanks(job.job_id(), first, absl::Now() + kRpcTimeout).IgnoreError();
@@ -261,6 +287,8 @@ int RunLaunch(const LaunchOptions& options) {
   for (auto& d : daemons) d->CancelWatch();
   for (auto& t : watchers) t.join();
   shutdown_daemons();
+  // The cause again as the last line, below whatever the ranks printed while stopping.
+  if (!reason.empty()) relay.Note(absl::StrCat("job stopped: ", reason));
   return exit_code;
 }
 
