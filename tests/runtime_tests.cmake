@@ -66,3 +66,10 @@ target_compile_definitions(fault_launch_test PRIVATE
   ULTRACC_FAULT_RANK="$<TARGET_FILE:fault_rank>")
 add_dependencies(fault_launch_test ultracc_cli ultraccd fault_rank)
 
+# `ultracc status` against a job with a rank that is behind.
+ultracc_add_test(status_test SOURCES status_test.cc testing/launch_fixture.cc
+                 LIBS ultracc_test_processes TIMEOUT 60 LABELS multiprocess RUN_SERIAL)
+target_compile_definitions(status_test PRIVATE
+  ULTRACC_LAUNCHER="$<TARGET_FILE:ultracc_cli>"
+  ULTRACC_FAULT_RANK="$<TARGET_FILE:fault_rank>")
+add_dependencies(status_test ultracc_cli ultraccd fault_rank)

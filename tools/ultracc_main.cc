@@ -1,6 +1,7 @@
 // ultracc: the command-line front end. Subcommands: launch (run a program as an emulated
 // multi-node job), bench (collective benchmarks in nccl-tests' layout over such a job), info
-// (what this host offers and a launch would use), version.
+// (what this host offers and a launch would use), status (where a running job's ranks are),
+// version.
 #include <iostream>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "tools/bench/bench_options.h"
 #include "tools/info/info_command.h"
 #include "tools/launch/launcher.h"
+#include "tools/status/status_command.h"
 #include "tools/topo/topo_command.h"
 
 int main(int argc, char** argv) {
@@ -94,6 +96,7 @@ int main(int argc, char** argv) {
   bench_cmd->footer(ultracc::bench::BenchUsage());
 
   ultracc::topo::AddTopoCommand(app);
+  ultracc::status::StatusCommand status(app);
 
   app.add_subcommand("version", "print the version")->callback([] {
     std::cout << "ultracc 0.1.0\n";
@@ -101,6 +104,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (info_cmd->parsed()) return ultracc::info::RunInfo(info);
+  if (status.parsed()) return status.Run();
   if (bench_cmd->parsed()) {
     if (bench.virtual_chips && (bench_cmd->count("--transport") > 0 ||
                                 bench_cmd->count("--ofi-provider") > 0 ||

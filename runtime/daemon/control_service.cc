@@ -139,6 +139,30 @@ grpc::Status ControlService::RankStatus(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status ControlService::JobStatus(grpc::ServerContext* context,
+                                       const proto::JobStatusRequest* request,
+                                       proto::JobStatusReply* reply) {
+  if (auto s = control::CheckToken(*context, token_); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  RankSupervisor* supervisor = nullptr;
+  const std::string& job_id = request->job_id().empty() ? job_id_ : request->job_id();
+  if (auto s = FindJob(job_id, &supervisor); !s.ok()) return s;
+  if (!job_) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        absl::StrCat("job '", job_id, "' is stopping on node ", node_rank_));
+  }
+  *reply = job_->Progress();
+  std::map<int, proto::RankState> states;
+  for (auto& state : supervisor->States()) states[state.rank()] = std::move(state);
+  for (proto::RankProgress& rank : *reply->mutable_ranks()) {
+    auto it = states.find(rank.rank());
+    if (it == states.end()) continue;
+    rank.set_pid(it->second.pid());
+    rank.set_running(it->second.running());
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status ControlService::WatchRanks(grpc::ServerContext* context,
                                         const proto::WatchRanksRequest* request,
                                         grpc::ServerWriter<proto::RankEvent>* writer) {

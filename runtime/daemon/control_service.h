@@ -26,6 +26,8 @@ class ControlService final : public proto::NodeDaemon::Service {
                            proto::SignalRanksReply* reply) override;
   grpc::Status RankStatus(grpc::ServerContext* context, const proto::RankStatusRequest* request,
                           proto::RankStatusReply* reply) override;
+  grpc::Status JobStatus(grpc::ServerContext* context, const proto::JobStatusRequest* request,
+                         proto::JobStatusReply* reply) override;
   grpc::Status WatchRanks(grpc::ServerContext* context, const proto::WatchRanksRequest* request,
                           grpc::ServerWriter<proto::RankEvent>* writer) override;
   grpc::Status Health(grpc::ServerContext* context, const proto::HealthRequest* request,

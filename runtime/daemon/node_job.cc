@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "collectives/datatype.h"
 #include "rank.pb.h"
+#include "runtime/engine/call_signature.h"
 #include "runtime/engine/collective_call.h"
 #include "runtime/submission/operation.h"
 #include "runtime/log.h"
@@ -35,6 +36,7 @@ absl::StatusOr<std::unique_ptr<NodeJob>> NodeJob::Start(NodeJobOptions options) 
   if (!listener.ok()) return listener.status();
   job->listener_ = *std::move(listener);
   job->sessions_.resize(job->local_size());
+  job->calls_.resize(job->local_size());
   PointToPointOptions p2p;
   p2p.node_rank = job->options_.node_rank;
   p2p.nodes = job->options_.job.nodes();
@@ -71,6 +73,30 @@ NodeJob::~NodeJob() {
 absl::Status NodeJob::error() const {
   absl::MutexLock lock(&mu_);
   return error_;
+}
+
+proto::JobStatusReply NodeJob::Progress() const {
+  proto::JobStatusReply reply;
+  reply.set_job_id(options_.job.job_id());
+  reply.set_node_rank(options_.node_rank);
+  reply.set_nodes(options_.job.nodes());
+  reply.set_chips_per_node(local_size());
+  absl::MutexLock lock(&mu_);
+  reply.set_engine_op(engine_op_);
+  if (!error_.ok()) reply.set_error(std::string(error_.message()));
+  const absl::Time now = absl::Now();
+  for (int l = 0; l < local_size(); ++l) {
+    const RankCalls& calls = calls_[l];
+    proto::RankProgress* rank = reply.add_ranks();
+    rank->set_rank(first_rank() + l);
+    rank->set_called(calls.called);
+    rank->set_answered(calls.answered);
+    rank->set_operation(calls.operation);
+    if (calls.called > calls.answered) {
+      rank->set_waiting_ms(absl::ToInt64Milliseconds(now - calls.since));
+    }
+  }
+  return reply;
 }
 
 void NodeJob::AcceptLoop() {
@@ -182,6 +208,10 @@ void NodeJob::PollLoop(RankSession* session) {
       auto& parts = pending_[d.sequence];
       parts.resize(local_size());
       first_arrival_.emplace(d.sequence, absl::Now());
+      RankCalls& calls = calls_[session->local_rank];
+      calls.called = d.sequence;
+      calls.operation = engine::DescribeSignature(engine::SignatureOf(d));
+      calls.since = absl::Now();
       parts[session->local_rank] = d;
       continue;
     }
@@ -303,6 +333,9 @@ void NodeJob::Complete(const OpDescriptor& d, const std::vector<int>& local_rank
   c.SetMessage(status.message());
   absl::MutexLock lock(&mu_);
   for (int l : local_ranks) {
+    if (!submission::IsPointToPoint(d.kind)) {
+      calls_[l].answered = std::max(calls_[l].answered, d.sequence);
+    }
     RankSession* s = sessions_[l].get();
     if (s == nullptr || !s->connected) continue;
     // The rank consumes completions as it waits; a full ring means it is gone or stuck.

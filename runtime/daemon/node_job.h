@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "collectives/node_engine.h"
+#include "daemon.pb.h"
 #include "job.pb.h"
 #include "runtime/bootstrap/store.h"
 #include "runtime/config.h"
@@ -48,6 +49,9 @@ class NodeJob {
   const std::string& socket_name() const { return socket_name_; }
   // The first error that ended the job's collectives, if any.
   absl::Status error() const;
+  // What each local rank called last and whether it was answered, and the engine's collective
+  // (pid and running are left to the caller, who supervises the processes).
+  proto::JobStatusReply Progress() const;
 
  private:
   // Short waits let the threads notice shutdown and vanished ranks promptly.
@@ -104,6 +108,15 @@ class NodeJob {
   // Descriptors gathered per sequence number, one slot per local rank.
   std::map<uint64_t, std::vector<std::optional<submission::OpDescriptor>>> pending_
       ABSL_GUARDED_BY(mu_);
+  // What each local rank called last, for Progress().
+  struct RankCalls {
+    uint64_t called = 0;
+    uint64_t answered = 0;
+    std::string operation;
+    absl::Time since;
+  };
+  std::vector<RankCalls> calls_ ABSL_GUARDED_BY(mu_);  // by local rank
+  uint64_t engine_op_ ABSL_GUARDED_BY(mu_) = 1;
   // When the first local rank submitted each pending collective: the others must follow in time.
   std::map<uint64_t, absl::Time> first_arrival_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> pollers_ ABSL_GUARDED_BY(mu_);

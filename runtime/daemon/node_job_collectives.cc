@@ -50,6 +50,7 @@ void NodeJob::EngineLoop() {
         wait = std::clamp(arrived->second + options_.config.timeout - absl::Now(),
                           absl::Milliseconds(1), kPollSlice);
       }
+      engine_op_ = next;
       mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
       if (stopping_) return;
       failure = error_;

@@ -66,6 +66,18 @@ absl::StatusOr<proto::RankStatusReply> DaemonClient::RankStatus(const std::strin
   return reply;
 }
 
+absl::StatusOr<proto::JobStatusReply> DaemonClient::JobStatus(const std::string& job_id,
+                                                              absl::Time deadline) {
+  grpc::ClientContext context;
+  control::PrepareCall(&context, token_, deadline);
+  proto::JobStatusRequest request;
+  request.set_job_id(job_id);
+  proto::JobStatusReply reply;
+  grpc::Status s = stub_->JobStatus(&context, request, &reply);
+  if (!s.ok()) return control::ToAbsl(s, absl::StrCat("job status from ultraccd at ", address_));
+  return reply;
+}
+
 absl::Status DaemonClient::Shutdown(absl::Duration grace, absl::Time deadline) {
   grpc::ClientContext context;
   control::PrepareCall(&context, token_, deadline);

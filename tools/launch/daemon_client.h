@@ -26,6 +26,8 @@ class DaemonClient {
   absl::StatusOr<int> SignalRanks(const std::string& job_id, int signal, absl::Time deadline);
   absl::StatusOr<proto::RankStatusReply> RankStatus(const std::string& job_id,
                                                     absl::Time deadline);
+  // Which collective each rank of `job_id` (empty: the daemon's job) called; see daemon.proto.
+  absl::StatusOr<proto::JobStatusReply> JobStatus(const std::string& job_id, absl::Time deadline);
   absl::Status Shutdown(absl::Duration grace, absl::Time deadline);
   // Streams the job's rank events to `on_event` until every rank of the node exited. Returns
   // Cancelled after Cancel() and Unavailable if the daemon went away.

@@ -19,6 +19,7 @@
 #include "runtime/control/token.h"
 #include "transport/ofi/ofi_fabric.h"
 #include "tools/launch/daemon_client.h"
+#include "tools/launch/job_record.h"
 #include "tools/launch/local_daemons.h"
 
 extern char** environ;
@@ -166,6 +167,12 @@ int RunLaunch(const LaunchOptions& options) {
     }
   }
 
+  // Lets `ultracc status` find the daemons while the job runs.
+  JobRecord record{job.job_id(), token, options.nodes, options.chips_per_node, addresses, getpid()};
+  if (absl::Status s = WriteJobRecord(record); !s.ok()) {
+    relay.Note(absl::StrCat("ultracc status will not find this job: ", s.message()));
+  }
+
   JobState state;
   std::vector<std::thread> watchers;
   for (int n = 0; n < options.nodes; ++n) {
@@ -286,6 +293,7 @@ int RunLaunch(const LaunchOptions& options) {
   }
   for (auto& d : daemons) d->CancelWatch();
   for (auto& t : watchers) t.join();
+  RemoveJobRecord(job.job_id());
   shutdown_daemons();
   // The cause again as the last line, below whatever the ranks printed while stopping.
   if (!reason.empty()) relay.Note(absl::StrCat("job stopped: ", reason));
