@@ -73,3 +73,9 @@ target_compile_definitions(status_test PRIVATE
   ULTRACC_LAUNCHER="$<TARGET_FILE:ultracc_cli>"
   ULTRACC_FAULT_RANK="$<TARGET_FILE:fault_rank>")
 add_dependencies(status_test ultracc_cli ultraccd fault_rank)
+
+# What both modes share (runtime/engine/): call signatures, the call agreement, timeout reports.
+foreach(name call_signature_test call_agreement_test timeout_report_test)
+  ultracc_add_test(${name} SOURCES ${name}.cc LIBS ultracc_runtime_core ultracc_transport_inproc
+                   TIMEOUT 60)
+endforeach()
