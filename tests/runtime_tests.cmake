@@ -79,3 +79,5 @@ foreach(name call_signature_test call_agreement_test timeout_report_test)
   ultracc_add_test(${name} SOURCES ${name}.cc LIBS ultracc_runtime_core ultracc_transport_inproc
                    TIMEOUT 60)
 endforeach()
+
+ultracc_add_test(launch_request_test SOURCES launch_request_test.cc LIBS ultracc_daemon TIMEOUT 30)

@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "runtime/control/status_convert.h"
 #include "runtime/control/token.h"
+#include "runtime/daemon/launch_request.h"
 #include "runtime/log.h"
 #include "transport/factory/open_transport.h"
 
@@ -47,24 +48,15 @@ grpc::Status ControlService::LaunchRanks(grpc::ServerContext* context,
                                          const proto::LaunchRanksRequest* request,
                                          proto::LaunchRanksReply* reply) {
   if (auto s = control::CheckToken(*context, token_); !s.ok()) return s;
+  absl::StatusOr<Config> config = CheckLaunchRequest(*request);
+  if (!config.ok()) return control::ToGrpc(config.status());
   const proto::JobSpec& job = request->job();
   const int node = request->node_rank();
-  if (job.job_id().empty() || job.program().empty()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "job needs a job_id and a program");
-  }
-  if (node < 0 || node >= job.nodes() || job.daemon_addresses_size() != job.nodes()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("node rank ", node, " with ", job.nodes(), " nodes and ",
-                                     job.daemon_addresses_size(), " daemon addresses"));
-  }
   if (job.transport() != "tcp" && job.transport() != "ofi") {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         absl::StrCat("transport '", job.transport(), "' is unknown; valid: ",
                                      transport::TransportKinds()));
   }
-  std::map<std::string, std::string> job_env(job.env().begin(), job.env().end());
-  absl::StatusOr<Config> config = Config::FromEnvironmentWith(job_env);
-  if (!config.ok()) return control::ToGrpc(config.status());
 
   absl::MutexLock lock(&mu_);
   if (supervisor_ && !supervisor_->AllExited()) {
