@@ -17,6 +17,8 @@ namespace {
 // Bounds one gathered write so that a burst of small sends does not build an unbounded iovec.
 constexpr size_t kMaxMessagesPerWrite = 64;
 constexpr size_t kDiscardChunkBytes = 1 << 20;
+// The first buffer of an unexpected message; it doubles as more of the message arrives.
+constexpr uint64_t kUnexpectedChunkBytes = 1 << 20;
 
 std::string DescribeError(const boost::system::error_code& error) {
   if (error == asio::error::eof) return "peer closed the connection (end of file)";
@@ -158,17 +160,45 @@ void TcpConnection::OnHeader() {
     return;
   }
   in_message_.bytes = size;
-  if (size > 0) {
-    in_message_.payload.reset(new (std::nothrow) char[size]);
-    if (!in_message_.payload) {
-      Fail(absl::ResourceExhaustedError(
-               absl::StrCat("tcp rank ", rank_, ": cannot buffer an unexpected ", size,
-                            "-byte message with tag ", tag, " from ", PeerName())),
+  in_filled_ = 0;
+  in_capacity_ = 0;
+  ReadUnexpected();
+}
+
+void TcpConnection::ReadUnexpected() {
+  const uint64_t size = in_message_.bytes;
+  if (in_filled_ == size) {
+    OnPayload({});
+    return;
+  }
+  if (in_filled_ == in_capacity_) {
+    // The buffer grows with the bytes that arrived, not with what the header claims: a peer must
+    // send at least half of what is held for it.
+    const uint64_t capacity = std::min<uint64_t>(
+        size, std::max<uint64_t>(kUnexpectedChunkBytes, 2 * uint64_t{in_capacity_}));
+    std::unique_ptr<char[]> grown(new (std::nothrow) char[capacity]);
+    if (!grown) {
+      Fail(absl::ResourceExhaustedError(absl::StrCat(
+               "tcp rank ", rank_, ": cannot buffer an unexpected ", size,
+               "-byte message with tag ", in_header_.tag, " from ", PeerName())),
            /*keep_received=*/true);
       return;
     }
+    if (in_filled_ > 0) std::memcpy(grown.get(), in_message_.payload.get(), in_filled_);
+    in_message_.payload = std::move(grown);
+    in_capacity_ = capacity;
   }
-  ReadPayloadInto(in_message_.payload.get(), size);
+  asio::async_read(socket_,
+                   asio::buffer(in_message_.payload.get() + in_filled_, in_capacity_ - in_filled_),
+                   [this](const boost::system::error_code& error, size_t) {
+                     if (!failure_.ok()) return;
+                     if (error) {
+                       LoseConnection(error, "receiving a message payload");
+                       return;
+                     }
+                     in_filled_ = in_capacity_;
+                     ReadUnexpected();
+                   });
 }
 
 void TcpConnection::ReadPayloadInto(void* data, size_t bytes) {

@@ -77,6 +77,8 @@ class TcpConnection {
   void ReadHeader();
   void OnHeader();
   void ReadPayloadInto(void* data, size_t bytes);
+  // Reads the rest of an unexpected message into in_message_, growing its buffer as bytes arrive.
+  void ReadUnexpected();
   void OnPayload(const boost::system::error_code& error);
   void DiscardPayload(uint64_t bytes);
   // Hands a whole unexpected message to the oldest posted receive, or keeps it for a later one.
@@ -107,6 +109,8 @@ class TcpConnection {
   wire::MessageHeader in_header_;
   std::optional<PostedRecv> in_recv_;
   ReceivedMessage in_message_;
+  size_t in_capacity_ = 0;  // bytes allocated for in_message_'s payload so far
+  size_t in_filled_ = 0;    // of which arrived
   uint64_t discard_left_ = 0;
   std::unique_ptr<char[]> discard_buffer_;
 };
