@@ -3,8 +3,9 @@
 #   demo  runs the main job: ultracc bench all_reduce on 2 emulated nodes x 4 chips (nccl-tests table)
 #   test  runs the whole GoogleTest/CTest suite
 #   build only builds
-# Usage: tools/dev.sh demo|test|build   (as root, or with sudo available for the package step)
-# Environment: BUILD_DIR (default: build), JOBS (default: number of cores).
+#   fuzz  builds the libFuzzer targets with clang (in build-fuzz) and runs each for FUZZ_SECONDS
+# Usage: tools/dev.sh demo|test|build|fuzz   (as root, or with sudo available for the package step)
+# Environment: BUILD_DIR (default: build), JOBS (default: number of cores), FUZZ_SECONDS (60).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +17,7 @@ mode="${1:-}"
 packages=(build-essential cmake pkg-config ccache iproute2 procps
   libboost-dev libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgtest-dev libgmock-dev libfabric-dev libfabric-bin
-  libcli11-dev nlohmann-json3-dev)
+  libcli11-dev nlohmann-json3-dev clang)
 
 install_packages() {
   local missing=()
@@ -65,8 +66,23 @@ case "$mode" in
     install_packages
     build
     ;;
+  fuzz)
+    install_packages
+    fuzz_dir="${FUZZ_BUILD_DIR:-$here/build-fuzz}"
+    echo "== building the fuzz targets in $fuzz_dir"
+    CC=clang CXX=clang++ cmake -S "$here" -B "$fuzz_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DULTRACC_FUZZ=ON -DULTRACC_BUILD_TESTS=OFF
+    cmake --build "$fuzz_dir" -j "$jobs" --target tcp_stream_fuzzer launch_request_fuzzer
+    for target in tcp_stream_fuzzer launch_request_fuzzer; do
+      echo "== $target for ${FUZZ_SECONDS:-60} s"
+      corpus="$fuzz_dir/corpus/$target"
+      mkdir -p "$corpus"
+      "$fuzz_dir/tests/fuzz/$target" -max_total_time="${FUZZ_SECONDS:-60}" -max_len=4096 \
+        -print_final_stats=1 "$corpus"
+    done
+    ;;
   *)
-    echo "usage: $0 demo|test|build" >&2
+    echo "usage: $0 demo|test|build|fuzz" >&2
     exit 2
     ;;
 esac
