@@ -15,6 +15,8 @@
  *   --sleep-rank R --sleep-ms MS --sleep-before-op K
  *                        rank R sleeps MS before all-reduce K (a rank that is behind)
  *   --timeout-ms MS      waits for the id file and the other ranks (default 30000)
+ *   --linger-ms MS       a rank whose all-reduce failed waits MS before it exits, so that a
+ *                        launcher stopping the job does not cut the others' reports short
  *
  * A failed call prints "fault_rank: rank R: op K failed: NAME (CODE): MESSAGE" and exits 1.
  */
@@ -30,7 +32,7 @@
 
 struct Options {
   int embedded, rank, nranks, ops, odd_rank, sleep_rank, sleep_before_op;
-  long sleep_ms, timeout_ms;
+  long sleep_ms, timeout_ms, linger_ms;
   const char *id_file, *pid_dir, *mismatch;
 };
 
@@ -113,6 +115,8 @@ static void ParseOptions(int argc, char** argv, struct Options* o) {
       o->sleep_before_op = atoi(v);
     else if (strcmp(a, "--timeout-ms") == 0)
       o->timeout_ms = atol(v);
+    else if (strcmp(a, "--linger-ms") == 0)
+      o->linger_ms = atol(v);
     else {
       fprintf(stderr, "fault_rank: unknown option %s\n", a);
       exit(2);
@@ -190,6 +194,7 @@ int main(int argc, char** argv) {
     if (r != ultraccSuccess) {
       printf("fault_rank: rank %d: op %d failed: %s (%d): %s\n", rank, k, ultraccGetErrorString(r),
              (int)r, ultraccGetLastError(comm));
+      SleepMs(o.linger_ms);
       exit(1);
     }
     printf("fault_rank: rank %d: op %d done\n", rank, k);
