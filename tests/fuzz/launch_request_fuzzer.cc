@@ -6,7 +6,14 @@
 #include <cstdint>
 
 #include "daemon.pb.h"
+#include "google/protobuf/stubs/logging.h"
 #include "runtime/daemon/launch_request.h"
+
+// Most inputs carry invalid UTF-8 in string fields; protobuf would log each one.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  google::protobuf::SetLogHandler(nullptr);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ultracc::proto::LaunchRanksRequest request;
