@@ -72,8 +72,9 @@ case "$mode" in
     echo "== building the fuzz targets in $fuzz_dir"
     CC=clang CXX=clang++ cmake -S "$here" -B "$fuzz_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DULTRACC_FUZZ=ON -DULTRACC_BUILD_TESTS=OFF
-    cmake --build "$fuzz_dir" -j "$jobs" --target tcp_stream_fuzzer launch_request_fuzzer
-    for target in tcp_stream_fuzzer launch_request_fuzzer; do
+    targets=(tcp_stream_fuzzer launch_request_fuzzer topology_spec_fuzzer)
+    cmake --build "$fuzz_dir" -j "$jobs" --target "${targets[@]}"
+    for target in "${targets[@]}"; do
       echo "== $target for ${FUZZ_SECONDS:-60} s"
       corpus="$fuzz_dir/corpus/$target"
       mkdir -p "$corpus"
