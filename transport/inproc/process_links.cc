@@ -1,13 +1,13 @@
 // The process-wide table of in-memory fabrics; see process_links.h.
 #include "transport/inproc/process_links.h"
 
+#include <mutex>
 #include <random>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
 
 namespace ultracc::transport::inproc {
 namespace {
@@ -18,8 +18,8 @@ struct Entry {
 };
 
 // Leaked on purpose: members may leave during static destruction.
-absl::Mutex& TableMutex() {
-  static absl::Mutex* mu = new absl::Mutex;
+std::mutex& TableMutex() {
+  static std::mutex* mu = new std::mutex;  // std::mutex: see inproc_fabric.cc
   return *mu;
 }
 absl::flat_hash_map<std::string, Entry>& Table() {
@@ -44,7 +44,7 @@ absl::StatusOr<std::unique_ptr<ProcessLinks>> ProcessLinks::Join(const std::stri
     return absl::InvalidArgumentError(
         absl::StrCat("memory links: rank ", rank, " is out of range for ", size, " ranks"));
   }
-  absl::MutexLock lock(&TableMutex());
+  std::lock_guard<std::mutex> lock(TableMutex());
   auto& table = Table();
   // Forget fabrics whose members have all left, so the table does not grow with communicators.
   absl::erase_if(table, [](const auto& entry) { return entry.second.fabric.expired(); });

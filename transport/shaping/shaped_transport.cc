@@ -18,9 +18,10 @@ ShapedTransport::ShapedTransport(std::unique_ptr<ConnectableTransport> inner,
 
 ShapedTransport::~ShapedTransport() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
+  wake_.notify_all();
   releaser_.join();
   FailHeld(absl::CancelledError("shaped transport destroyed with the send still held"));
 }
@@ -37,8 +38,12 @@ void ShapedTransport::PostSend(int peer, uint64_t tag, const void* data, size_t 
   if (link.bytes_per_second <= 0 && link.latency <= absl::ZeroDuration()) {
     return inner_->PostSend(peer, tag, data, bytes, request);  // an unlimited level holds nothing
   }
-  absl::MutexLock lock(&mu_);
-  if (!aborted_.ok()) return request->Complete(aborted_);
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!aborted_.ok()) {
+    const absl::Status cause = aborted_;
+    lock.unlock();
+    return request->Complete(cause);
+  }
   const absl::Time now = absl::Now();
   absl::Time& free = pipe_free_[static_cast<size_t>(level)];
   const absl::Time start = std::max(now, free);
@@ -49,39 +54,43 @@ void ShapedTransport::PostSend(int peer, uint64_t tag, const void* data, size_t 
   // Every send of a shaped level goes through the queue, even one already due: posting it here
   // could overtake an earlier one the releaser has taken but not yet posted.
   held_.push(Held{free + link.latency, next_order_++, peer, tag, data, bytes, request});
+  lock.unlock();
+  wake_.notify_one();
 }
 
 void ShapedTransport::ReleaseLoop() {
-  while (true) {
-    std::vector<Held> due;
-    {
-      absl::MutexLock lock(&mu_);
-      // Wake when the earliest send is due, or when a send arrives (it may be due sooner).
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    // Sleep until the earliest send is due, or until a send arrives (it may be due sooner).
+    if (held_.empty()) {
       const uint64_t seen = next_order_;
-      auto ready = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || next_order_ != seen ||
-               (!held_.empty() && held_.top().release <= absl::Now());
-      };
-      const absl::Duration wait =
-          held_.empty() ? absl::Milliseconds(50)
-                        : std::min(absl::Milliseconds(50), held_.top().release - absl::Now());
-      if (wait > absl::ZeroDuration()) mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
-      if (stopping_) return;
-      const absl::Time now = absl::Now();
-      while (!held_.empty() && held_.top().release <= now) {
-        due.push_back(held_.top());
-        held_.pop();
-      }
+      wake_.wait(lock, [&] { return stopping_ || next_order_ != seen; });
+      continue;
+    }
+    const absl::Time release = held_.top().release;
+    if (release > absl::Now()) {
+      const uint64_t seen = next_order_;
+      wake_.wait_until(lock, absl::ToChronoTime(release),
+                       [&] { return stopping_ || next_order_ != seen; });
+      continue;
+    }
+    std::vector<Held> due;
+    const absl::Time now = absl::Now();
+    while (!held_.empty() && held_.top().release <= now) {
+      due.push_back(held_.top());
+      held_.pop();
     }
     // In release order, outside the lock: the inner transport may complete at once.
+    lock.unlock();
     for (const Held& h : due) inner_->PostSend(h.peer, h.tag, h.data, h.bytes, h.request);
+    lock.lock();
   }
 }
 
 void ShapedTransport::FailHeld(const absl::Status& cause) {
   std::vector<Held> failed;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     while (!held_.empty()) {
       failed.push_back(held_.top());
       held_.pop();
@@ -92,7 +101,7 @@ void ShapedTransport::FailHeld(const absl::Status& cause) {
 
 void ShapedTransport::Abort(const absl::Status& cause) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (aborted_.ok()) aborted_ = cause.ok() ? absl::AbortedError("aborted") : cause;
   }
   FailHeld(cause);
