@@ -62,29 +62,30 @@ void Completion::Reset() {
 }
 
 void Completion::Complete(absl::Status status) {
-  uint32_t expected = kPending;
-  if (!state_.compare_exchange_strong(expected, kClaimed, std::memory_order_acq_rel)) return;
+  uint32_t seen = state_.load(std::memory_order_acquire);
+  do {
+    if ((seen & kStateMask) != kPending) return;  // the first call wins
+  } while (!state_.compare_exchange_weak(seen, (seen & ~kStateMask) | kClaimed,
+                                         std::memory_order_acq_rel, std::memory_order_acquire));
   void (*on_done)(void*) = on_done_;
   void* on_done_arg = on_done_arg_;
   status_ = std::move(status);
-  state_.store(kDone, std::memory_order_release);
-  if (waiters_.load(std::memory_order_acquire) > 0) WakeAll(state_);
+  // After this exchange the completion may be gone: only its address is used, by the wake.
+  const uint32_t before = state_.exchange(kDone, std::memory_order_acq_rel);
+  if (before & kWaiterBit) WakeAll(state_);
   if (on_done != nullptr) on_done(on_done_arg);
 }
 
 absl::Status Completion::Wait(absl::Time deadline) {
   if (!IsDone()) {
-    waiters_.fetch_add(1, std::memory_order_acq_rel);
-    bool done = true;
-    for (uint32_t s = state_.load(std::memory_order_acquire); s != kDone;
-         s = state_.load(std::memory_order_acquire)) {
+    uint32_t s = state_.fetch_or(kWaiterBit, std::memory_order_acq_rel) | kWaiterBit;
+    while ((s & kStateMask) != kDone) {
       if (!WaitWhileEquals(state_, s, deadline)) {
-        done = IsDone();
+        if (!IsDone()) return absl::DeadlineExceededError("timed out waiting for completion");
         break;
       }
+      s = state_.load(std::memory_order_acquire);
     }
-    waiters_.fetch_sub(1, std::memory_order_acq_rel);
-    if (!done) return absl::DeadlineExceededError("timed out waiting for completion");
   }
   return status_;
 }

@@ -22,7 +22,7 @@ class Completion {
   void Reset();
   // Marks the work done with `status`; the first call wins, later calls are ignored.
   void Complete(absl::Status status);
-  bool IsDone() const { return state_.load(std::memory_order_acquire) == kDone; }
+  bool IsDone() const { return (state_.load(std::memory_order_acquire) & kStateMask) == kDone; }
   // Waits until done or until `deadline`; returns the completion status or DeadlineExceeded.
   absl::Status Wait(absl::Time deadline);
   // The status once done (undefined before).
@@ -39,8 +39,12 @@ class Completion {
   static constexpr uint32_t kPending = 0;
   static constexpr uint32_t kClaimed = 1;  // a completer is writing status_
   static constexpr uint32_t kDone = 2;
+  static constexpr uint32_t kStateMask = 3;
+  // Set by a waiter before it blocks, so the completer knows to wake. One word for both: once the
+  // completer has published kDone a waiter may return and destroy the completion, so the completer
+  // must not read any member after that store.
+  static constexpr uint32_t kWaiterBit = 4;
   std::atomic<uint32_t> state_{kPending};
-  std::atomic<uint32_t> waiters_{0};
   absl::Status status_;
   void (*on_done_)(void*) = nullptr;
   void* on_done_arg_ = nullptr;
