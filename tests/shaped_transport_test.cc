@@ -94,6 +94,7 @@ TEST(ShapedTransportTest, ASendToAnIdleLinkLeavesAtItsOwnTime) {
     g.shaped->PostSend(1, 9, &out, 1, &send);
     ASSERT_TRUE(recv.Wait(absl::Now() + absl::Seconds(5)).ok());
     const absl::Duration took = absl::Now() - start;
+    ASSERT_TRUE(send.Wait(absl::Now() + absl::Seconds(5)).ok());  // it lives until complete
     EXPECT_GE(took, absl::Milliseconds(2));
     EXPECT_LT(took, absl::Milliseconds(30)) << "held past its release: " << took;
     absl::SleepFor(absl::Milliseconds(10));
