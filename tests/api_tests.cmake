@@ -157,6 +157,10 @@ ultracc_api_test(ApiTopology.small_cluster TIMEOUT 240 RUN_SERIAL
                  COMMAND $<TARGET_FILE:ultracc_cli> launch --topology ${ULTRACC_SMALL_CLUSTER} --
                          $<TARGET_FILE:collectives_check>
                  ARGS --dtypes int32,float,bfloat16)
+# Embedded mode on the same topology: 8 ranks as threads fill its 4 nodes of 2 chips, and each
+# rank's engine (one chip per member) tunes for that layout.
+ultracc_api_test(ApiTopology.embedded_w8 TIMEOUT 240 ENV ULTRACC_TOPOLOGY=${ULTRACC_SMALL_CLUSTER}
+                 ARGS --threads 8 --dtypes int32,float,bfloat16)
 
 # The same matrix with the nodes linked by libfabric (--transport ofi): the tcp and shm providers,
 # 2 and 3 nodes, one and two rails; and embedded mode over ofi, which split communicators also use.
