@@ -19,8 +19,9 @@ class AlgorithmChooser {
   virtual ~AlgorithmChooser() = default;
 
   // The algorithm for `kind` among `participants` members, each moving `message_bytes` as
-  // ChooseAlgorithm counts them. The answer must implement `kind` (AlgorithmApplies); the barrier
-  // is never asked (it has one algorithm). Callable from several threads at once.
+  // ChooseAlgorithm counts them. The answer must implement `kind` (AlgorithmApplies). Only asked
+  // what ResolveAlgorithm below leaves to it (never the barrier or all-to-allv). Callable from
+  // several threads at once.
   virtual absl::StatusOr<Algorithm> Choose(CollectiveKind kind, size_t message_bytes,
                                            int participants) const = 0;
 };
