@@ -156,7 +156,7 @@ TEST(BenchVirtualTest, TheAlgorithmColumnIsTheTunersChoice) {
   absl::StatusOr<topology::Topology> topo = topology::LoadTopology(spec);
   ASSERT_TRUE(topo.ok()) << topo.status();
   absl::StatusOr<collectives::tuner::RankLayout> layout =
-      collectives::tuner::MemberLayout(*topo, 4, 1);
+      collectives::tuner::MemberLayout(*topo, 4, 1, 2);
   ASSERT_TRUE(layout.ok()) << layout.status();
   auto tuner = collectives::tuner::TopologyChooser::Create(*topo, *layout);
   ASSERT_TRUE(tuner.ok()) << tuner.status();

@@ -67,7 +67,7 @@ TEST(EngineChooserTest, NoTopologyMeansTheSizeRule) {
   absl::StatusOr<Config> c = Config::FromEnvironmentWith({{"ULTRACC_TOPOLOGY", ""}});
   ASSERT_TRUE(c.ok()) << c.status();
   absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> chooser =
-      EngineChooser(*c, 4, 1, "node 0");
+      EngineChooser(*c, 4, 1, 4, "node 0");
   ASSERT_TRUE(chooser.ok()) << chooser.status();
   EXPECT_EQ(*chooser, nullptr);
 }
@@ -75,12 +75,12 @@ TEST(EngineChooserTest, NoTopologyMeansTheSizeRule) {
 TEST(EngineChooserTest, TheTopologysTunerForTheNodes) {
   const Config config = WithTopology("trn3-ultracluster:2", false);
   absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> chooser =
-      EngineChooser(config, 4, 1, "node 0");
+      EngineChooser(config, 4, 1, 4, "node 0");
   ASSERT_TRUE(chooser.ok()) << chooser.status();
   ASSERT_NE(*chooser, nullptr);
-  // The same answers as a tuner made directly for 4 nodes filling the topology in order.
+  // The same answers as a tuner made directly for 4 nodes of 4 chips filling the topology in order.
   absl::StatusOr<collectives::tuner::RankLayout> layout =
-      collectives::tuner::MemberLayout(*config.topology, 4, 1);
+      collectives::tuner::MemberLayout(*config.topology, 4, 1, 4);
   ASSERT_TRUE(layout.ok()) << layout.status();
   auto direct = collectives::tuner::TopologyChooser::Create(*config.topology, *layout);
   ASSERT_TRUE(direct.ok()) << direct.status();
@@ -94,7 +94,7 @@ TEST(EngineChooserTest, TheTopologysTunerForTheNodes) {
 TEST(EngineChooserTest, MembersThatDoNotFitAreRefusedNamingTheVariable) {
   const Config config = WithTopology("trn3-ultracluster:2", false);
   absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> chooser =
-      EngineChooser(config, 3 * 36, 1, "node 5");
+      EngineChooser(config, 3 * 36, 1, 4, "node 5");
   ASSERT_FALSE(chooser.ok());
   EXPECT_EQ(chooser.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(chooser.status().message()),
@@ -105,7 +105,7 @@ TEST(EngineChooserTest, MembersThatDoNotFitAreRefusedNamingTheVariable) {
 TEST(EngineChooserTest, TuningTracesEachNewChoiceOnceWithItsPredictedTime) {
   const Config config = WithTopology("trn3-ultracluster:2", true);
   absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> chooser =
-      EngineChooser(config, 2, 1, "node 1");
+      EngineChooser(config, 2, 1, 4, "node 1");
   ASSERT_TRUE(chooser.ok()) << chooser.status();
   StderrCapture capture;
   for (int repeat = 0; repeat < 3; ++repeat) {
@@ -126,7 +126,7 @@ TEST(EngineChooserTest, TuningTracesEachNewChoiceOnceWithItsPredictedTime) {
 TEST(EngineChooserTest, WithoutTuningNothingIsTraced) {
   const Config config = WithTopology("trn3-ultracluster:2", false);
   absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> chooser =
-      EngineChooser(config, 2, 1, "node 0");
+      EngineChooser(config, 2, 1, 4, "node 0");
   ASSERT_TRUE(chooser.ok()) << chooser.status();
   StderrCapture capture;
   ASSERT_TRUE((*chooser)->Choose(CollectiveKind::kAllReduce, 1 << 20, 2).ok());

@@ -133,6 +133,28 @@ TEST(TopologyChooserTest, RefusesAnotherMemberCount) {
   EXPECT_THAT(std::string(a.status().message()), HasSubstr("set up for 4 members"));
 }
 
+// A node engine's member sends for all its node's chips: their links together move its bytes, so
+// the bandwidth part of every prediction shrinks by the chip count and the latency part stays.
+TEST(MemberLayoutTest, AMemberDrivingMoreChipsMovesBytesFaster) {
+  const topology::Topology t = FromText(kThreeLevels);
+  absl::StatusOr<RankLayout> one = MemberLayout(t, 4, 1, 1);
+  absl::StatusOr<RankLayout> two = MemberLayout(t, 4, 1, 2);
+  ASSERT_TRUE(one.ok() && two.ok());
+  absl::StatusOr<CostModel> slow = CostModel::Create(t, *one);
+  absl::StatusOr<CostModel> fast = CostModel::Create(t, *two);
+  ASSERT_TRUE(slow.ok() && fast.ok());
+  for (Algorithm a : {Algorithm::kRing, Algorithm::kHalvingDoubling, Algorithm::kDirect}) {
+    absl::StatusOr<Prediction> p1 = slow->Predict(CollectiveKind::kAllReduce, a, 1 << 24);
+    absl::StatusOr<Prediction> p2 = fast->Predict(CollectiveKind::kAllReduce, a, 1 << 24);
+    ASSERT_TRUE(p1.ok() && p2.ok());
+    EXPECT_DOUBLE_EQ(p2->cost.transfer_s * 2, p1->cost.transfer_s) << AlgorithmName(a);
+    EXPECT_DOUBLE_EQ(p2->cost.latency_s, p1->cost.latency_s) << AlgorithmName(a);
+  }
+  RankLayout none = *one;
+  none.chips_per_rank = 0;
+  EXPECT_EQ(CostModel::Create(t, none).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(MemberLayoutTest, FillsNodesThenUltraServersAndNamesWhatDoesNotFit) {
   const topology::Topology t = FromText(kThreeLevels);
   absl::StatusOr<RankLayout> nodes = MemberLayout(t, 2, 1);
@@ -144,6 +166,11 @@ TEST(MemberLayoutTest, FillsNodesThenUltraServersAndNamesWhatDoesNotFit) {
   ASSERT_TRUE(chips.ok()) << chips.status();
   EXPECT_EQ(chips->ranks_per_node, 2);
   EXPECT_EQ(chips->ultraservers, 2);
+
+  EXPECT_EQ(chips->chips_per_rank, 1);
+  absl::StatusOr<RankLayout> node_members = MemberLayout(t, 4, 1, 2);
+  ASSERT_TRUE(node_members.ok()) << node_members.status();
+  EXPECT_EQ(node_members->chips_per_rank, 2);
 
   EXPECT_THAT(std::string(MemberLayout(t, 3, 2).status().message()),
               HasSubstr("3 members do not fill whole nodes of 2"));

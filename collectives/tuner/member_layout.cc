@@ -6,7 +6,7 @@
 namespace ultracc::collectives::tuner {
 
 absl::StatusOr<RankLayout> MemberLayout(const topology::Topology& topology, int members,
-                                        int members_per_node) {
+                                        int members_per_node, int chips_per_member) {
   const std::string& name = topology.spec().name();
   if (members < 1 || members_per_node < 1 || members % members_per_node != 0) {
     return absl::InvalidArgumentError(
@@ -24,6 +24,7 @@ absl::StatusOr<RankLayout> MemberLayout(const topology::Topology& topology, int 
   layout.ranks_per_node = members_per_node;
   layout.nodes_per_ultraserver = nodes < per_server ? nodes : per_server;
   layout.ultraservers = (nodes + per_server - 1) / per_server;
+  layout.chips_per_rank = chips_per_member;
   // RankHierarchy::Create names the level that the topology is too small at.
   if (absl::StatusOr<RankHierarchy> fits = RankHierarchy::Create(topology, layout); !fits.ok()) {
     return fits.status();

@@ -10,10 +10,11 @@
 
 namespace ultracc::collectives::tuner {
 
-// The layout of `members` members, `members_per_node` to a node (1 when members are nodes).
-// InvalidArgument, naming the counts, when they do not fill whole nodes and UltraServers or the
-// topology has too few of them.
+// The layout of `members` members, `members_per_node` to a node (1 when members are nodes), each
+// driving the links of `chips_per_member` chips (a node engine's member: the job's chips per
+// node). InvalidArgument, naming the counts, when they do not fill whole nodes and UltraServers
+// or the topology has too few of them.
 absl::StatusOr<RankLayout> MemberLayout(const topology::Topology& topology, int members,
-                                        int members_per_node);
+                                        int members_per_node, int chips_per_member = 1);
 
 }  // namespace ultracc::collectives::tuner

@@ -78,7 +78,7 @@ std::shared_ptr<const collectives::AlgorithmChooser> TunerFor(const Config& conf
   const int per_node =
       std::min<int>(nranks, static_cast<int>(config.topology->spec().chips_per_node()));
   absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> chooser =
-      engine::EngineChooser(config, nranks, per_node, absl::StrCat("rank ", rank));
+      engine::EngineChooser(config, nranks, per_node, 1, absl::StrCat("rank ", rank));
   if (chooser.ok()) return *std::move(chooser);
   if (config.debug_tuning) {
     LogDebug("TUNING", absl::StrCat(chooser.status().message(), "; the size rule chooses"));

@@ -266,7 +266,8 @@ absl::Status NodeJob::ConnectNodes() {
   // The node's chips share this engine: its passes over their arenas use the host's cores.
   if (local_size() > 1) engine_options.local_threads = collectives::LocalWorkers::DefaultThreads();
   absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> chooser =
-      engine::EngineChooser(options_.config, nodes, 1, absl::StrCat("node ", options_.node_rank));
+      engine::EngineChooser(options_.config, nodes, 1, local_size(),
+                            absl::StrCat("node ", options_.node_rank));
   if (!chooser.ok()) return chooser.status();
   engine_options.chooser = *std::move(chooser);
   if (nodes > 1) {

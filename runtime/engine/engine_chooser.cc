@@ -11,7 +11,8 @@
 namespace ultracc::engine {
 
 absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> EngineChooser(
-    const Config& config, int members, int members_per_node, absl::string_view who) {
+    const Config& config, int members, int members_per_node, int chips_per_member,
+    absl::string_view who) {
   if (config.topology == nullptr) return nullptr;
   namespace tuner = collectives::tuner;
   auto refused = [&](const absl::Status& s) {
@@ -19,7 +20,7 @@ absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> EngineChoos
         absl::StrCat("ULTRACC_TOPOLOGY=", config.topology_spec, ": ", who, ": ", s.message()));
   };
   absl::StatusOr<tuner::RankLayout> layout =
-      tuner::MemberLayout(*config.topology, members, members_per_node);
+      tuner::MemberLayout(*config.topology, members, members_per_node, chips_per_member);
   if (!layout.ok()) return refused(layout.status());
   tuner::TopologyChooser::Observer trace;
   if (config.debug_tuning) {

@@ -13,10 +13,12 @@
 namespace ultracc::engine {
 
 // Null when no topology is configured (the engine keeps the size rule). `members` are the engine's
-// members, `members_per_node` of them to a node (1 for a node daemon's engine, whose members are
-// nodes); `who` ("node 2", "rank 5") starts each trace line. InvalidArgument naming
-// ULTRACC_TOPOLOGY when the members do not fit the topology.
+// members, `members_per_node` of them to a node, each driving `chips_per_member` chips' links (a
+// node daemon's engine: members are nodes, 1 to a node, each of the job's chips per node);
+// `who` ("node 2", "rank 5") starts each trace line. InvalidArgument naming ULTRACC_TOPOLOGY when
+// the members do not fit the topology.
 absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> EngineChooser(
-    const Config& config, int members, int members_per_node, absl::string_view who);
+    const Config& config, int members, int members_per_node, int chips_per_member,
+    absl::string_view who);
 
 }  // namespace ultracc::engine

@@ -69,7 +69,7 @@ bool AlgorithmColumn::UseTopology(const std::string& spec, bool engine_tunes, st
     return false;
   }
   absl::StatusOr<collectives::tuner::RankLayout> layout =
-      collectives::tuner::MemberLayout(*topo, participants_, 1);
+      collectives::tuner::MemberLayout(*topo, participants_, 1, chips_);
   if (!layout.ok()) {
     *error = "--topology " + spec + ": " + std::string(layout.status().message());
     return false;
