@@ -82,6 +82,10 @@ double SumErrorBound(DataType dtype, RedOp op, int num_nodes, int chips_per_node
   return bound;
 }
 
+size_t NodeMessageBytes(CollectiveKind kind, size_t chip_bytes, size_t local_chips) {
+  return kind == CollectiveKind::kAllToAll ? chip_bytes * local_chips : chip_bytes;
+}
+
 NodeEngine::NodeEngine(const NodeEngineOptions& options)
     : options_(options), executor_(options.transport, [&] {
         ExecutorOptions executor_options;
@@ -165,8 +169,8 @@ absl::Status NodeEngine::CheckBytes(const Call& call, absl::string_view what, si
 
 absl::StatusOr<Algorithm> NodeEngine::Choose(const Call& call, size_t message_bytes,
                                              Algorithm forced) const {
-  absl::StatusOr<Algorithm> chosen =
-      ChooseAlgorithm(call.kind, message_bytes, options_.num_nodes, forced);
+  absl::StatusOr<Algorithm> chosen = ResolveAlgorithm(call.kind, message_bytes, options_.num_nodes,
+                                                       forced, options_.chooser.get());
   if (!chosen.ok()) return Invalid(call, chosen.status().message());
   return chosen;
 }

@@ -65,6 +65,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "collectives/algorithm.h"
+#include "collectives/algorithm_chooser.h"
 #include "collectives/datatype.h"
 #include "collectives/executor.h"
 #include "collectives/local_workers.h"
@@ -82,12 +83,21 @@ struct NodeEngineOptions {
   // Threads (this one included) that split large local passes over the chips' buffers
   // (local_workers.h); 1 keeps them on the calling thread.
   int local_threads = 1;
+  // Answers kAuto (see ResolveAlgorithm in algorithm_chooser.h); null: the size rule. Shared, so
+  // that engines of one process can share one chooser's cache.
+  std::shared_ptr<const AlgorithmChooser> chooser;
 };
 
 // The bound stated above on |computed - exact| of one kSum or kAvg result element whose world
 // inputs have sum_of_magnitudes = sum|x_i|, for any algorithm. Returns 0 for integer types.
 double SumErrorBound(DataType dtype, RedOp op, int num_nodes, int chips_per_node,
                      double sum_of_magnitudes);
+
+// The bytes a node engine of `local_chips` chips weighs its choice of algorithm by (the algorithm
+// runs between nodes) when each chip's call moves `chip_bytes` as ChooseAlgorithm counts them: an
+// all-to-all packs every local chip's input into the node's message, so it counts local_chips
+// times; the others move one chip's worth per node.
+size_t NodeMessageBytes(CollectiveKind kind, size_t chip_bytes, size_t local_chips);
 
 class NodeEngine {
  public:
@@ -99,7 +109,8 @@ class NodeEngine {
   // Common arguments: inputs[i] / outputs[i] are local chip i's send / receive buffers; counts are
   // in elements; `op_seq` numbers the operation (the same on every node, below 2^40) and becomes
   // the high bits of every message tag; `algorithm` forces an algorithm for the inter-node part
-  // (kAuto, or one that does not implement the collective, uses the default rule of algorithm.h).
+  // (kAuto, or one that does not implement the collective, asks options.chooser, or without one
+  // uses the default rule of algorithm.h).
 
   // Every output receives the reduction of all world inputs of `count` elements.
   absl::Status AllReduce(absl::Span<const void* const> inputs, absl::Span<void* const> outputs,

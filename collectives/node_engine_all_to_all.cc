@@ -27,7 +27,8 @@ absl::Status NodeEngine::AllToAll(absl::Span<const void* const> inputs,
   const size_t element = DataTypeSize(dtype);
   const int nodes = options_.num_nodes, node = options_.node_rank;
   const size_t node_block = chips * chips * count;  // what one node sends another
-  absl::StatusOr<Algorithm> chosen = Choose(call, nodes * node_block * element, algorithm);
+  absl::StatusOr<Algorithm> chosen =
+      Choose(call, NodeMessageBytes(call.kind, world * count * element, chips), algorithm);
   if (!chosen.ok()) return chosen.status();
   if (count == 0) return absl::OkStatus();
 

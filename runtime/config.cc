@@ -3,8 +3,11 @@
 
 #include <cstdlib>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "runtime/topology/topology_source.h"
 
 namespace ultracc {
 namespace {
@@ -44,6 +47,35 @@ absl::Status ReadOptionalInt(const Lookup& lookup, const std::string& name,
   int value = 0;
   if (auto s = ReadNumber<int>(lookup, name, 0, &value); !s.ok()) return s;
   *out = value;
+  return absl::OkStatus();
+}
+
+absl::Status ReadTopology(const Lookup& lookup, Config* c) {
+  std::optional<std::string> spec = lookup("ULTRACC_TOPOLOGY");
+  if (!spec || spec->empty()) return absl::OkStatus();
+  absl::StatusOr<topology::Topology> loaded = topology::LoadTopology(*spec);
+  if (!loaded.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_TOPOLOGY='", *spec,
+                                                   "': ", loaded.status().message()));
+  }
+  c->topology_spec = *spec;
+  c->topology = std::make_shared<const topology::Topology>(*std::move(loaded));
+  return absl::OkStatus();
+}
+
+absl::Status ReadDebug(const Lookup& lookup, Config* c) {
+  std::optional<std::string> text = lookup("ULTRACC_DEBUG");
+  if (!text) return absl::OkStatus();
+  for (absl::string_view part : absl::StrSplit(*text, ',', absl::SkipWhitespace())) {
+    const std::string subsystem = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(part));
+    if (subsystem == "TUNING") {
+      c->debug_tuning = true;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_DEBUG='", *text,
+                                                     "': unknown subsystem '", part,
+                                                     "'; valid: TUNING"));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -101,6 +133,8 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
     }
     c.algorithm = *algorithm;
   }
+  if (auto s = ReadTopology(lookup, &c); !s.ok()) return s;
+  if (auto s = ReadDebug(lookup, &c); !s.ok()) return s;
   return c;
 }
 

@@ -5,12 +5,14 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "collectives/algorithm.h"
+#include "runtime/topology/topology.h"
 
 namespace ultracc {
 
@@ -34,6 +36,13 @@ struct Config {
   int log_level = 1;                            // ULTRACC_LOG_LEVEL: 0 errors, 1 warnings, 2 info
   // ULTRACC_ALGO: force one algorithm where it applies (collectives/algorithm.h); auto elsewhere.
   collectives::Algorithm algorithm = collectives::Algorithm::kAuto;
+  // ULTRACC_TOPOLOGY: a preset name or a text-format spec file (runtime/topology). When set, the
+  // tuner picks each automatic algorithm from the topology's cost model instead of the size rule.
+  std::string topology_spec;
+  std::shared_ptr<const topology::Topology> topology;  // loaded from topology_spec; null if unset
+  // ULTRACC_DEBUG: comma-separated subsystems to trace; TUNING logs each new choice of the tuner
+  // with its predicted time.
+  bool debug_tuning = false;
   // ULTRACC_CHECK_CALLS: 1 (default) checks before every collective that all ranks made the same
   // call (engine/call_agreement.h); 0 skips the check.
   bool check_calls = true;

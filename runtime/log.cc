@@ -30,4 +30,6 @@ void LogInfo(absl::string_view message) {
   if (g_level.load(std::memory_order_relaxed) >= 2) Write("info", message);
 }
 
+void LogDebug(absl::string_view subsystem, absl::string_view message) { Write(subsystem, message); }
+
 }  // namespace ultracc

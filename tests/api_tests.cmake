@@ -149,6 +149,19 @@ ultracc_api_test(ApiDaemon.2x2.mismatched_counts TIMEOUT 120 RUN_SERIAL
                          $<TARGET_FILE:collectives_check>
                  ARGS --collectives mismatch)
 
+# A three-level topology (tools/topo/examples/small-cluster.textproto: 2 UltraServers x 2 nodes x
+# 2 chips): `ultracc launch --topology` places the 8 ranks and every daemon's engine takes the
+# tuner's choices instead of the size rule, at the matrix's default counts.
+set(ULTRACC_SMALL_CLUSTER ${PROJECT_SOURCE_DIR}/tools/topo/examples/small-cluster.textproto)
+ultracc_api_test(ApiTopology.small_cluster TIMEOUT 240 RUN_SERIAL
+                 COMMAND $<TARGET_FILE:ultracc_cli> launch --topology ${ULTRACC_SMALL_CLUSTER} --
+                         $<TARGET_FILE:collectives_check>
+                 ARGS --dtypes int32,float,bfloat16)
+# Embedded mode on the same topology: 8 ranks as threads fill its 4 nodes of 2 chips, and each
+# rank's engine (one chip per member) tunes for that layout.
+ultracc_api_test(ApiTopology.embedded_w8 TIMEOUT 240 ENV ULTRACC_TOPOLOGY=${ULTRACC_SMALL_CLUSTER}
+                 ARGS --threads 8 --dtypes int32,float,bfloat16)
+
 # The same matrix with the nodes linked by libfabric (--transport ofi): the tcp and shm providers,
 # 2 and 3 nodes, one and two rails; and embedded mode over ofi, which split communicators also use.
 foreach(provider tcp shm)

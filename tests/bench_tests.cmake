@@ -16,7 +16,7 @@ add_dependencies(bench_test ultracc_cli ultraccd ultracc_perf ultracc_allreduce_
 
 # Engine-only runs are one process of threads: they share the cores with other tests.
 ultracc_add_test(bench_virtual_test SOURCES bench_virtual_test.cc
-                 LIBS ultracc_test_bench_output TIMEOUT 120)
+                 LIBS ultracc_test_bench_output ultracc_tuner TIMEOUT 120)
 target_compile_definitions(bench_virtual_test PRIVATE ULTRACC_LAUNCHER="$<TARGET_FILE:ultracc_cli>"
   ULTRACC_SMALL_CLUSTER="${PROJECT_SOURCE_DIR}/tools/topo/examples/small-cluster.textproto")
 add_dependencies(bench_virtual_test ultracc_cli)

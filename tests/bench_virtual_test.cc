@@ -1,13 +1,18 @@
 // `ultracc bench --virtual-chips` (engine-only mode) and --topology: every collective checked on
 // every virtual chip with 0 wrong in nccl-tests' layout and factors, a whole 144-chip UltraServer
-// swept, the cost model's predicted column, and the errors that name what does not fit.
+// swept, the cost model's predicted column, the tuner's choice in the algorithm column, and the
+// errors that name what does not fit.
 #include <map>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "collectives/node_engine.h"
+#include "collectives/tuner/member_layout.h"
+#include "collectives/tuner/topology_chooser.h"
 #include "gtest/gtest.h"
+#include "runtime/topology/topology_source.h"
 #include "tests/testing/bench_output.h"
 
 namespace ultracc {
@@ -141,6 +146,50 @@ TEST(BenchVirtualTest, EmulatedLinksKeepTheTopologysRatiosAndTheResults) {
   Table table = ParseTable(r.out);
   ASSERT_EQ(table.rows.size(), 2u * 3u);
   for (const TableRow& row : table.rows) EXPECT_EQ(row.fields[8], "0") << row.collective;
+}
+
+// The algorithm column names what the engines run once the tuner decides: its choice between the
+// 4 nodes of the small cluster, weighed by the bytes a node moves (all-to-all packs both chips),
+// and ULTRACC_ALGO where that applies.
+TEST(BenchVirtualTest, TheAlgorithmColumnIsTheTunersChoice) {
+  const std::string spec = ULTRACC_SMALL_CLUSTER;
+  absl::StatusOr<topology::Topology> topo = topology::LoadTopology(spec);
+  ASSERT_TRUE(topo.ok()) << topo.status();
+  absl::StatusOr<collectives::tuner::RankLayout> layout =
+      collectives::tuner::MemberLayout(*topo, 4, 1, 2);
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  auto tuner = collectives::tuner::TopologyChooser::Create(*topo, *layout);
+  ASSERT_TRUE(tuner.ok()) << tuner.status();
+  const std::map<std::string, collectives::CollectiveKind> kinds = {
+      {"all_reduce", collectives::CollectiveKind::kAllReduce},
+      {"all_to_all", collectives::CollectiveKind::kAllToAll}};
+
+  for (const std::string forced : {"", "ring"}) {
+    SubprocessResult r = RunCli({"env", "ULTRACC_ALGO=" + forced, ULTRACC_LAUNCHER, "bench",
+                                 "all_reduce,all_to_all", "--virtual-chips", "--topology", spec,
+                                 "--show-algorithm", "-b", "1K", "-e", "1M", "-f", "32", "-n", "1",
+                                 "-w", "0"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    Table table = ParseTable(r.out);
+    ASSERT_EQ(table.rows.size(), 2u * 3u) << r.out;  // 1K, 32K, 1M
+    int departures = 0;
+    for (const TableRow& row : table.rows) {
+      ASSERT_EQ(row.fields.size(), 19u) << absl::StrJoin(row.fields, " ");
+      EXPECT_EQ(row.fields[8], "0") << row.collective;
+      const collectives::CollectiveKind kind = kinds.at(row.collective);
+      const size_t bytes = std::stoul(row.fields[0]);
+      const size_t node_bytes = collectives::NodeMessageBytes(kind, bytes, 2);
+      collectives::Algorithm expected = *(*tuner)->Choose(kind, node_bytes, 4);
+      if (forced == "ring" && kind == collectives::CollectiveKind::kAllReduce) {
+        expected = collectives::Algorithm::kRing;
+      }
+      EXPECT_EQ(row.fields[18], collectives::AlgorithmName(expected))
+          << row.collective << " " << bytes << " B, ULTRACC_ALGO=" << forced;
+      if (expected != *collectives::ChooseAlgorithm(kind, node_bytes, 4)) ++departures;
+    }
+    // Otherwise the size rule would pass this test as well.
+    if (forced.empty()) EXPECT_GT(departures, 0);
+  }
 }
 
 TEST(BenchVirtualTest, WhatDoesNotFitIsRefusedByName) {

@@ -59,6 +59,9 @@ TEST(ConfigTest, BadValuesNameTheVariableAndValue) {
       {{"ULTRACC_OFI_RAILS", "0"}},      {{"ULTRACC_OFI_RAILS", "17"}},
       {{"ULTRACC_OFI_MR_LOCAL", "yes"}}, {{"ULTRACC_ALGO", "quantum"}},
       {{"ULTRACC_RANK", "-1"}},          {{"ULTRACC_SLICE_BYTES", "100"}},
+      {{"ULTRACC_TOPOLOGY", "no-such-preset"}},
+      {{"ULTRACC_TOPOLOGY", "trn3-ultracluster:0"}},
+      {{"ULTRACC_DEBUG", "TUNING,ROUTING"}},
   };
   for (const auto& vars : bad) {
     const auto& [name, value] = *vars.begin();
@@ -68,6 +71,31 @@ TEST(ConfigTest, BadValuesNameTheVariableAndValue) {
     EXPECT_NE(c.status().message().find(name), std::string::npos) << c.status();
     EXPECT_NE(c.status().message().find(value), std::string::npos) << c.status();
   }
+}
+
+TEST(ConfigTest, TopologyIsLoadedAndDebugSubsystemsAreRead) {
+  absl::StatusOr<Config> unset = ParseFrom({});
+  ASSERT_TRUE(unset.ok()) << unset.status();
+  EXPECT_EQ(unset->topology, nullptr);
+  EXPECT_FALSE(unset->debug_tuning);
+
+  absl::StatusOr<Config> c =
+      ParseFrom({{"ULTRACC_TOPOLOGY", "trn3-ultraserver"}, {"ULTRACC_DEBUG", " tuning "}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->topology_spec, "trn3-ultraserver");
+  ASSERT_NE(c->topology, nullptr);
+  EXPECT_EQ(c->topology->chips(), 144);
+  EXPECT_TRUE(c->debug_tuning);
+}
+
+TEST(ConfigTest, ABadTopologySaysWhatIsWrongWithIt) {
+  absl::StatusOr<Config> c = ParseFrom({{"ULTRACC_TOPOLOGY", "/no/such/spec.textproto"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("environment variable ULTRACC_TOPOLOGY='/no/such/"),
+            std::string::npos)
+      << c.status();
+  // The loader's own message follows (here: neither a preset nor a readable file).
+  EXPECT_NE(c.status().message().find("trn3-ultraserver"), std::string::npos) << c.status();
 }
 
 }  // namespace

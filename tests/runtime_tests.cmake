@@ -81,3 +81,13 @@ foreach(name call_signature_test call_agreement_test timeout_report_test)
 endforeach()
 
 ultracc_add_test(launch_request_test SOURCES launch_request_test.cc LIBS ultracc_daemon TIMEOUT 30)
+
+ultracc_add_test(engine_chooser_test SOURCES engine_chooser_test.cc LIBS ultracc_runtime_core
+                 TIMEOUT 30)
+
+# A few short jobs of up to 8 ranks: one at a time, like the other launch tests.
+ultracc_add_test(launch_topology_test SOURCES launch_topology_test.cc testing/launch_fixture.cc
+                 LIBS ultracc_test_processes TIMEOUT 120 LABELS multiprocess RUN_SERIAL)
+target_compile_definitions(launch_topology_test PRIVATE
+  ULTRACC_LAUNCHER="$<TARGET_FILE:ultracc_cli>" ULTRACC_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+add_dependencies(launch_topology_test ultracc_cli ultraccd)

@@ -11,3 +11,6 @@ ultracc_add_test(topo_command_test SOURCES topo_command_test.cc LIBS ultracc_tes
 target_compile_definitions(topo_command_test PRIVATE ULTRACC_LAUNCHER="$<TARGET_FILE:ultracc_cli>"
                            ULTRACC_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 add_dependencies(topo_command_test ultracc_cli)
+
+ultracc_add_test(topology_chooser_test SOURCES topology_chooser_test.cc LIBS ultracc_tuner
+                 TIMEOUT 30)

@@ -12,6 +12,7 @@
 #include "tools/bench/bench_options.h"
 #include "tools/info/info_command.h"
 #include "tools/launch/launcher.h"
+#include "tools/launch/topology_shape.h"
 #include "tools/status/status_command.h"
 #include "tools/topo/topo_command.h"
 
@@ -38,6 +39,15 @@ int main(int argc, char** argv) {
                          "ofi endpoints per node that large messages are striped over (default "
                          "ULTRACC_OFI_RAILS, else 1)")
       ->check(CLI::Range(1, 16));
+  std::string launch_topology;
+  int launch_ultraservers = 0;
+  launch_cmd->add_option("--topology", launch_topology,
+                         "place nodes and ranks from a topology (preset or spec file) and tune "
+                         "the engines for it; --nodes, --chips-per-node and --ultraservers scale "
+                         "it down");
+  launch_cmd->add_option("--ultraservers", launch_ultraservers,
+                         "with --topology: keep this many of its UltraServers")
+      ->check(CLI::Range(1, 1 << 20));
   launch_cmd->add_option("--daemons", daemons,
                          "use running daemons HOST:PORT,... (one per node; token from "
                          "ULTRACC_JOB_TOKEN) instead of starting local ones");
@@ -119,6 +129,20 @@ int main(int argc, char** argv) {
     return ultracc::bench::RunBenchCommand(bench);
   }
   if (launch_cmd->parsed()) {
+    if (!launch_topology.empty()) {
+      const ultracc::launch::ShapeFlags flags{
+          .nodes_given = launch_cmd->count("--nodes") > 0,
+          .chips_given = launch_cmd->count("--chips-per-node") > 0,
+          .ultraservers = launch_ultraservers};
+      if (absl::Status s = ultracc::launch::ShapeFromTopology(launch_topology, flags, &launch);
+          !s.ok()) {
+        std::cerr << "ultracc launch: " << s.message() << "\n";
+        return 2;
+      }
+    } else if (launch_ultraservers > 0) {
+      std::cerr << "ultracc launch: --ultraservers needs --topology SPEC\n";
+      return 2;
+    }
     if (!daemons.empty()) {
       launch.daemons = absl::StrSplit(daemons, ',', absl::SkipEmpty());
       if (static_cast<int>(launch.daemons.size()) != launch.nodes) {

@@ -10,6 +10,11 @@ absl::StatusOr<RankHierarchy> RankHierarchy::Create(const topology::Topology& to
   const int asked[kLevels] = {layout.ranks_per_node, layout.nodes_per_ultraserver,
                               layout.ultraservers};
   const char* const names[kLevels] = {"ranks per node", "nodes per UltraServer", "UltraServers"};
+  if (layout.chips_per_rank < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%d chips per rank asked of topology %s; need at least 1",
+                        layout.chips_per_rank, topology.spec().name()));
+  }
   RankHierarchy hierarchy;
   int64_t unit_ranks = 1;
   for (int i = 0; i < kLevels; ++i) {
@@ -25,7 +30,7 @@ absl::StatusOr<RankHierarchy> RankHierarchy::Create(const topology::Topology& to
     cost.unit_ranks = unit_ranks;
     if (level.has_links) {
       cost.alpha_s = level.latency_us() * 1e-6;
-      cost.beta_s_per_byte = 1 / (level.bandwidth_gb_per_s() * 1e9);
+      cost.beta_s_per_byte = 1 / (level.bandwidth_gb_per_s() * 1e9 * layout.chips_per_rank);
     }
     if (cost.members > 1) hierarchy.top_ = i;
   }

@@ -17,6 +17,9 @@ struct RankLayout {
   int ranks_per_node = 0;
   int nodes_per_ultraserver = 0;
   int ultraservers = 0;
+  // Chips whose links one rank drives together: a node engine's member sends for all of its
+  // node's chips, so its messages move at that many chips' share of each level.
+  int chips_per_rank = 1;
 };
 
 // Level indices follow topology::LevelKind: 0 node, 1 UltraServer, 2 cluster.
@@ -32,7 +35,7 @@ struct LevelCost {
 class RankHierarchy {
  public:
   // InvalidArgument when the layout asks for more at a level than the topology has, or for a
-  // negative count.
+  // negative count (or chips_per_rank below 1).
   static absl::StatusOr<RankHierarchy> Create(const topology::Topology& topology,
                                               const RankLayout& layout);
 

@@ -11,7 +11,9 @@
 #include "runtime/bootstrap/store_client.h"
 #include "runtime/engine/call_agreement.h"
 #include "runtime/engine/collective_call.h"
+#include "runtime/engine/engine_chooser.h"
 #include "runtime/engine/timeout_report.h"
+#include "runtime/log.h"
 #include "transport/subset/subset_transport.h"
 #include "transport/factory/open_transport.h"
 #include "transport/inproc/process_links.h"
@@ -19,7 +21,8 @@
 namespace ultracc::client {
 
 EmbeddedComm::EmbeddedComm(int rank, int size, uint32_t comm_id, const Config& config,
-                           std::shared_ptr<transport::Transport> links)
+                           std::shared_ptr<transport::Transport> links,
+                           std::shared_ptr<const collectives::AlgorithmChooser> chooser)
     : Communicator(rank, size, comm_id, config.timeout), config_(config), links_(std::move(links)) {
   collectives::NodeEngineOptions engine_options;
   engine_options.node_rank = rank;
@@ -27,6 +30,7 @@ EmbeddedComm::EmbeddedComm(int rank, int size, uint32_t comm_id, const Config& c
   engine_options.total_ranks = size;
   engine_options.slice_bytes = config.slice_bytes;
   engine_options.transport = links_.get();
+  engine_options.chooser = std::move(chooser);
   engine_ = std::make_unique<collectives::NodeEngine>(engine_options);
 }
 
@@ -63,6 +67,23 @@ absl::StatusOr<std::vector<std::string>> Exchange(bootstrap::StoreClient& store,
     values[r] = fields.second;
   }
   return values;
+}
+
+// The tuner when a topology is configured and the ranks fill its nodes (the topology's chips to a
+// node, in rank order). A split communicator's ranks may not: they keep the size rule, which only
+// changes speed, never results, so it is traced rather than refused.
+std::shared_ptr<const collectives::AlgorithmChooser> TunerFor(const Config& config, int nranks,
+                                                              int rank) {
+  if (config.topology == nullptr) return nullptr;
+  const int per_node =
+      std::min<int>(nranks, static_cast<int>(config.topology->spec().chips_per_node()));
+  absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> chooser =
+      engine::EngineChooser(config, nranks, per_node, 1, absl::StrCat("rank ", rank));
+  if (chooser.ok()) return *std::move(chooser);
+  if (config.debug_tuning) {
+    LogDebug("TUNING", absl::StrCat(chooser.status().message(), "; the size rule chooses"));
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -113,7 +134,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Join(
     if (auto s = transport->Connect(addresses, deadline); !s.ok()) return s;
     links = std::shared_ptr<transport::Transport>(std::move(transport));
   }
-  return std::unique_ptr<EmbeddedComm>(new EmbeddedComm(rank, nranks, comm_id, config, links));
+  return std::unique_ptr<EmbeddedComm>(
+      new EmbeddedComm(rank, nranks, comm_id, config, links, TunerFor(config, nranks, rank)));
 }
 
 EmbeddedComm::~EmbeddedComm() {
@@ -221,8 +243,10 @@ absl::StatusOr<std::unique_ptr<Communicator>> EmbeddedComm::DoSplit(
     if (!subset.ok()) return subset.status();
     links = std::shared_ptr<transport::Transport>(std::move(*subset));
   }
-  return std::unique_ptr<Communicator>(new EmbeddedComm(
-      new_rank, static_cast<int>(members.size()), comm_id, config_, std::move(links)));
+  const int size = static_cast<int>(members.size());
+  return std::unique_ptr<Communicator>(new EmbeddedComm(new_rank, size, comm_id, config_,
+                                                        std::move(links),
+                                                        TunerFor(config_, size, new_rank)));
 }
 
 absl::Status EmbeddedComm::DoFinalize(absl::Time deadline) { return absl::OkStatus(); }

@@ -46,7 +46,8 @@ class EmbeddedComm final : public Communicator {
  private:
   // `links` reaches every rank of this communicator (null for a single rank).
   EmbeddedComm(int rank, int size, uint32_t comm_id, const Config& config,
-               std::shared_ptr<transport::Transport> links);
+               std::shared_ptr<transport::Transport> links,
+               std::shared_ptr<const collectives::AlgorithmChooser> chooser);
 
   const Config config_;
   std::shared_ptr<transport::Transport> links_;  // members = this communicator's ranks

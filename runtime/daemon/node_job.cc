@@ -10,6 +10,7 @@
 #include "rank.pb.h"
 #include "runtime/engine/call_signature.h"
 #include "runtime/engine/collective_call.h"
+#include "runtime/engine/engine_chooser.h"
 #include "runtime/submission/operation.h"
 #include "runtime/log.h"
 #include "transport/factory/open_transport.h"
@@ -264,6 +265,11 @@ absl::Status NodeJob::ConnectNodes() {
   engine_options.slice_bytes = options_.config.slice_bytes;
   // The node's chips share this engine: its passes over their arenas use the host's cores.
   if (local_size() > 1) engine_options.local_threads = collectives::LocalWorkers::DefaultThreads();
+  absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> chooser =
+      engine::EngineChooser(options_.config, nodes, 1, local_size(),
+                            absl::StrCat("node ", options_.node_rank));
+  if (!chooser.ok()) return chooser.status();
+  engine_options.chooser = *std::move(chooser);
   if (nodes > 1) {
     transport::TransportSpec spec;
     spec.kind = options_.job.transport().empty() ? "tcp" : options_.job.transport();

@@ -1,4 +1,4 @@
-// The --show-algorithm column; see algorithm_column.h.
+// The --show-algorithm and predicted columns; see algorithm_column.h.
 #include "tools/bench/algorithm_column.h"
 
 #include <cstdlib>
@@ -6,17 +6,16 @@
 #include <optional>
 
 #include "collectives/algorithm.h"
-#include "collectives/tuner/cost_model.h"
+#include "collectives/algorithm_chooser.h"
+#include "collectives/node_engine.h"
+#include "collectives/tuner/member_layout.h"
+#include "collectives/tuner/topology_chooser.h"
 #include "runtime/topology/topology_source.h"
 
 namespace ultracc::bench {
 
 using collectives::Algorithm;
 using collectives::CollectiveKind;
-
-struct AlgorithmColumn::Model {
-  collectives::tuner::CostModel costs;
-};
 
 namespace {
 std::optional<CollectiveKind> KindOf(const std::string& collective) {
@@ -39,6 +38,7 @@ AlgorithmColumn::AlgorithmColumn(int nranks) {
   const char* local = std::getenv("ULTRACC_LOCAL_SIZE");
   if (local != nullptr && std::atoi(local) > 0) participants_ = nranks / std::atoi(local);
   if (participants_ < 1) participants_ = 1;
+  chips_ = nranks / participants_ < 1 ? 1 : nranks / participants_;
   const char* forced = std::getenv("ULTRACC_ALGO");
   if (forced != nullptr && *forced != '\0') {
     absl::StatusOr<Algorithm> a = collectives::ParseAlgorithm(forced);
@@ -46,56 +46,59 @@ AlgorithmColumn::AlgorithmColumn(int nranks) {
   }
 }
 
-AlgorithmColumn AlgorithmColumn::ForParticipants(int participants) {
+AlgorithmColumn AlgorithmColumn::ForParticipants(int participants, int chips_per_participant) {
   AlgorithmColumn column(participants);
   column.participants_ = participants < 1 ? 1 : participants;
+  column.chips_ = chips_per_participant < 1 ? 1 : chips_per_participant;
   return column;
 }
 
 std::string AlgorithmColumn::For(const std::string& collective, size_t rule_bytes) const {
   const std::optional<CollectiveKind> kind = KindOf(collective);
   if (!kind) return "p2p";
-  absl::StatusOr<Algorithm> chosen = collectives::ChooseAlgorithm(
-      *kind, rule_bytes, participants_, static_cast<Algorithm>(forced_));
+  absl::StatusOr<Algorithm> chosen = collectives::ResolveAlgorithm(
+      *kind, collectives::NodeMessageBytes(*kind, rule_bytes, chips_), participants_,
+      static_cast<Algorithm>(forced_), EngineChooser().get());
   return chosen.ok() ? std::string(collectives::AlgorithmName(*chosen)) : "?";
 }
 
-bool AlgorithmColumn::UseTopology(const std::string& spec, int ranks_per_node, int nodes,
-                                  std::string* error) {
+bool AlgorithmColumn::UseTopology(const std::string& spec, bool engine_tunes, std::string* error) {
   absl::StatusOr<topology::Topology> topo = topology::LoadTopology(spec);
   if (!topo.ok()) {
     *error = "--topology " + spec + ": " + std::string(topo.status().message());
     return false;
   }
-  const int per_server = static_cast<int>(topo->spec().nodes_per_ultraserver());
-  collectives::tuner::RankLayout layout;
-  layout.ranks_per_node = ranks_per_node;
-  layout.nodes_per_ultraserver = nodes < per_server ? nodes : per_server;
-  layout.ultraservers = (nodes + per_server - 1) / per_server;
-  if (nodes > per_server && nodes % per_server != 0) {
-    *error = "--topology " + spec + ": " + std::to_string(nodes) +
-             " nodes do not fill whole UltraServers of " + std::to_string(per_server) + " nodes";
+  absl::StatusOr<collectives::tuner::RankLayout> layout =
+      collectives::tuner::MemberLayout(*topo, participants_, 1, chips_);
+  if (!layout.ok()) {
+    *error = "--topology " + spec + ": " + std::string(layout.status().message());
     return false;
   }
-  absl::StatusOr<collectives::tuner::CostModel> costs =
-      collectives::tuner::CostModel::Create(*topo, layout);
-  if (!costs.ok()) {
-    *error = "--topology " + spec + ": " + std::string(costs.status().message());
+  absl::StatusOr<std::shared_ptr<collectives::tuner::TopologyChooser>> tuner =
+      collectives::tuner::TopologyChooser::Create(*topo, *layout);
+  if (!tuner.ok()) {
+    *error = "--topology " + spec + ": " + std::string(tuner.status().message());
     return false;
   }
-  model_ = std::make_shared<const Model>(Model{*std::move(costs)});
+  tuner_ = *std::move(tuner);
+  engine_tunes_ = engine_tunes;
   return true;
+}
+
+std::shared_ptr<const collectives::AlgorithmChooser> AlgorithmColumn::EngineChooser() const {
+  if (!engine_tunes_) return nullptr;
+  return tuner_;
 }
 
 double AlgorithmColumn::PredictedUs(const std::string& collective, size_t rule_bytes) const {
   const std::optional<CollectiveKind> kind = KindOf(collective);
-  if (model_ == nullptr || !kind) return -1;
-  // The algorithm the engine runs between nodes, priced over the topology's levels.
-  absl::StatusOr<Algorithm> chosen = collectives::ChooseAlgorithm(
-      *kind, rule_bytes, participants_, static_cast<Algorithm>(forced_));
+  if (tuner_ == nullptr || !kind) return -1;
+  const size_t bytes = collectives::NodeMessageBytes(*kind, rule_bytes, chips_);
+  absl::StatusOr<Algorithm> chosen = collectives::ResolveAlgorithm(
+      *kind, bytes, participants_, static_cast<Algorithm>(forced_), EngineChooser().get());
   if (!chosen.ok()) return -1;
-  absl::StatusOr<collectives::tuner::Prediction> p =
-      model_->costs.Predict(*kind, *chosen, rule_bytes);
+  // The inter-node schedule the engine runs, priced over the topology's levels.
+  absl::StatusOr<collectives::tuner::Prediction> p = tuner_->model().Predict(*kind, *chosen, bytes);
   return p.ok() ? p->seconds() * 1e6 : -1;
 }
 

@@ -15,7 +15,7 @@
 #include "tools/bench/results_file.h"
 #include "tools/bench/run_comparison.h"
 #include "tools/bench/virtual_cluster.h"
-#include "runtime/topology/topology_source.h"
+#include "tools/launch/topology_shape.h"
 
 namespace ultracc::bench {
 namespace {
@@ -47,43 +47,6 @@ int Compare(const BenchCommandOptions& options) {
   return 0;
 }
 
-// Nodes and chips per node from the spec, scaled down only where the options ask: --ultraservers
-// keeps that many UltraServers, --nodes and --chips-per-node set their own counts. A job larger
-// than the spec is refused; so is a launched (not --virtual-chips) job of more rank processes than
-// this host can run, with the ways to shrink it.
-absl::Status ShapeFromTopology(const std::string& spec, BenchCommandOptions* options) {
-  absl::StatusOr<topology::Topology> topo = topology::LoadTopology(spec);
-  if (!topo.ok()) return absl::InvalidArgumentError("--topology " + spec + ": " +
-                                                    std::string(topo.status().message()));
-  const int per_server = static_cast<int>(topo->spec().nodes_per_ultraserver());
-  const int servers = static_cast<int>(topo->nodes() / per_server);
-  const int chips = static_cast<int>(topo->spec().chips_per_node());
-  if (options->ultraservers > servers) {
-    return absl::InvalidArgumentError("--ultraservers " + std::to_string(options->ultraservers) +
-                                      ": " + spec + " has " + std::to_string(servers));
-  }
-  launch::LaunchOptions& l = options->launch;
-  if (!options->nodes_given) {
-    l.nodes = (options->ultraservers > 0 ? options->ultraservers : servers) * per_server;
-  }
-  if (!options->chips_given) l.chips_per_node = chips;
-  if (l.nodes > topo->nodes() || l.chips_per_node > chips) {
-    return absl::InvalidArgumentError(
-        std::to_string(l.nodes) + " nodes x " + std::to_string(l.chips_per_node) +
-        " chips do not fit " + spec + " (" + std::to_string(topo->nodes()) + " nodes x " +
-        std::to_string(chips) + " chips)");
-  }
-  constexpr int kMostLaunchedRanks = 64;
-  if (!options->virtual_chips && l.nodes * l.chips_per_node > kMostLaunchedRanks) {
-    return absl::InvalidArgumentError(
-        spec + " is " + std::to_string(l.nodes * l.chips_per_node) +
-        " chips: more rank processes than this host runs (" + std::to_string(kMostLaunchedRanks) +
-        "); add --virtual-chips (engine only), or scale down with --ultraservers, --nodes or "
-        "--chips-per-node");
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 int RunBenchCommand(BenchCommandOptions options) {
@@ -95,7 +58,13 @@ int RunBenchCommand(BenchCommandOptions options) {
   std::string error;
   if (!ParseBenchArgs(options.bench_args, &bench, &error)) return Fail(2, error);
   if (!bench.topology.empty()) {
-    if (absl::Status s = ShapeFromTopology(bench.topology, &options); !s.ok()) {
+    const launch::ShapeFlags flags{.nodes_given = options.nodes_given,
+                                   .chips_given = options.chips_given,
+                                   .ultraservers = options.ultraservers,
+                                   .engine_only = options.virtual_chips,
+                                   .offer_virtual_chips = true};
+    if (absl::Status s = launch::ShapeFromTopology(bench.topology, flags, &options.launch);
+        !s.ok()) {
       return Fail(2, std::string(s.message()));
     }
   } else if (options.ultraservers > 0) {

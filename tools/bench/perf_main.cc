@@ -32,6 +32,13 @@ struct Job {
   double* scratch = nullptr;  // 3 doubles in the rank's arena, for aggregating across ranks
 };
 
+// Whether the job's engines tune: `ultracc launch --topology` gives every daemon and rank
+// ULTRACC_TOPOLOGY (the same spec `ultracc bench --topology` passes here as --topology).
+bool EngineHasTopology() {
+  const char* spec = std::getenv("ULTRACC_TOPOLOGY");
+  return spec != nullptr && *spec != '\0';
+}
+
 void Check(ultraccResult_t result, const char* what, const Job& job) {
   if (result == ultraccSuccess) return;
   std::fprintf(stderr, "ultracc_perf: rank %d: %s failed: %s: %s\n", job.rank, what,
@@ -147,8 +154,7 @@ int Main(int argc, char** argv, int default_check) {
   AlgorithmColumn algorithms(job.nranks);
   const bool leader = job.rank == 0;
   if (!o.topology.empty() &&
-      !algorithms.UseTopology(o.topology, job.nranks / algorithms.participants(),
-                              algorithms.participants(), &error)) {
+      !algorithms.UseTopology(o.topology, EngineHasTopology(), &error)) {
     if (leader) std::fprintf(stderr, "%s: %s\n", argv[0], error.c_str());
     ultraccCommDestroy(job.comm);
     return 2;

@@ -58,7 +58,7 @@ class Cluster {
         sync_(options.nodes),
         slots_(static_cast<size_t>(options.nodes)),
         algorithm_(AlgorithmFromEnvironment()),
-        algorithms_(AlgorithmColumn::ForParticipants(options.nodes)) {}
+        algorithms_(AlgorithmColumn::ForParticipants(options.nodes, options.chips_per_node)) {}
 
   int Run();
 
@@ -298,6 +298,8 @@ void Cluster::NodeMain(int node) {
   engine_options.num_nodes = nodes_;
   engine_options.total_ranks = world_;
   engine_options.transport = links_[static_cast<size_t>(node)].get();
+  // With --topology the engines tune, as a job's daemons do with ULTRACC_TOPOLOGY.
+  engine_options.chooser = algorithms_.EngineChooser();
   NodeEngine engine(engine_options);
   const TableWriter table(stdout, o_.show_algorithm, !o_.topology.empty());
   const std::vector<size_t> sizes = SweepSizes(o_);
@@ -415,7 +417,7 @@ int Cluster::Run() {
     return 2;
   }
   std::string error;
-  if (!o_.topology.empty() && !algorithms_.UseTopology(o_.topology, chips_, nodes_, &error)) {
+  if (!o_.topology.empty() && !algorithms_.UseTopology(o_.topology, true, &error)) {
     std::fprintf(stderr, "ultracc bench: %s\n", error.c_str());
     return 2;
   }

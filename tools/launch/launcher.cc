@@ -153,6 +153,7 @@ int RunLaunch(const LaunchOptions& options) {
   if (options.ofi_rails > 0) {
     (*job.mutable_env())["ULTRACC_OFI_RAILS"] = absl::StrCat(options.ofi_rails);
   }
+  if (!options.topology.empty()) (*job.mutable_env())["ULTRACC_TOPOLOGY"] = options.topology;
 
   for (int n = 0; n < options.nodes; ++n) {
     absl::Status s = daemons[n]->Health(absl::Now() + kStartTimeout).status();

@@ -16,6 +16,9 @@ struct LaunchOptions {
   std::string transport = "tcp";
   std::string ofi_provider;  // empty: ULTRACC_OFI_PROVIDER if set, else libfabric's default order
   int ofi_rails = 0;         // 0: ULTRACC_OFI_RAILS if set, else 1
+  // A topology spec (a preset name or an absolute file path) every daemon and rank gets as
+  // ULTRACC_TOPOLOGY, so the engines tune for it; empty: none. topology_shape.h sets it.
+  std::string topology;
   std::vector<std::string> daemons;  // running daemons to use, by node; empty: start local ones
   std::string daemon_binary;         // empty: the ultraccd next to this executable
   std::string program;
