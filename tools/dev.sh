@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The newcomer's entry point: installs the Debian packages ultracc needs, builds it, and then
 #   demo  runs the main job: ultracc bench all_reduce on 2 emulated nodes x 4 chips (nccl-tests table)
-#   test  runs the whole GoogleTest/CTest suite
+#   test  runs the whole GoogleTest/CTest suite, then each fuzz target for FUZZ_SECONDS (20)
 #   build only builds
 #   fuzz  builds the libFuzzer targets with clang (in build-fuzz) and runs each for FUZZ_SECONDS
 # Usage: tools/dev.sh demo|test|build|fuzz   (as root, or with sudo available for the package step)
-# Environment: BUILD_DIR (default: build), JOBS (default: number of cores), FUZZ_SECONDS (60).
+# Environment: BUILD_DIR (default: build), JOBS (default: number of cores), FUZZ_SECONDS (seconds
+# per fuzz target: 20 in test, 60 in fuzz).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,6 +48,24 @@ build() {
   cmake --build "$build_dir" -j "$jobs"
 }
 
+# Builds the libFuzzer targets with clang in build-fuzz and runs each for $1 seconds.
+run_fuzzers() {
+  local seconds="$1"
+  local fuzz_dir="${FUZZ_BUILD_DIR:-$here/build-fuzz}"
+  echo "== building the fuzz targets in $fuzz_dir"
+  CC=clang CXX=clang++ cmake -S "$here" -B "$fuzz_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DULTRACC_FUZZ=ON -DULTRACC_BUILD_TESTS=OFF
+  local targets=(tcp_stream_fuzzer launch_request_fuzzer topology_spec_fuzzer)
+  cmake --build "$fuzz_dir" -j "$jobs" --target "${targets[@]}"
+  for target in "${targets[@]}"; do
+    echo "== $target for $seconds s"
+    local corpus="$fuzz_dir/corpus/$target"
+    mkdir -p "$corpus"
+    "$fuzz_dir/tests/fuzz/$target" -max_total_time="$seconds" -max_len=4096 \
+      -print_final_stats=1 "$corpus"
+  done
+}
+
 case "$mode" in
   demo)
     install_packages
@@ -59,8 +78,10 @@ case "$mode" in
     install_packages
     build
     echo "== test suite"
-    cd "$build_dir"
-    exec ctest --output-on-failure --timeout 600 -j "$jobs"
+    (cd "$build_dir" && ctest --output-on-failure --timeout 600 -j "$jobs")
+    # The parsers a peer or a user feeds (data-plane frames, control requests, topology specs),
+    # fuzzed for a bounded time on every run.
+    run_fuzzers "${FUZZ_SECONDS:-20}"
     ;;
   build)
     install_packages
@@ -68,19 +89,7 @@ case "$mode" in
     ;;
   fuzz)
     install_packages
-    fuzz_dir="${FUZZ_BUILD_DIR:-$here/build-fuzz}"
-    echo "== building the fuzz targets in $fuzz_dir"
-    CC=clang CXX=clang++ cmake -S "$here" -B "$fuzz_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DULTRACC_FUZZ=ON -DULTRACC_BUILD_TESTS=OFF
-    targets=(tcp_stream_fuzzer launch_request_fuzzer topology_spec_fuzzer)
-    cmake --build "$fuzz_dir" -j "$jobs" --target "${targets[@]}"
-    for target in "${targets[@]}"; do
-      echo "== $target for ${FUZZ_SECONDS:-60} s"
-      corpus="$fuzz_dir/corpus/$target"
-      mkdir -p "$corpus"
-      "$fuzz_dir/tests/fuzz/$target" -max_total_time="${FUZZ_SECONDS:-60}" -max_len=4096 \
-        -print_final_stats=1 "$corpus"
-    done
+    run_fuzzers "${FUZZ_SECONDS:-60}"
     ;;
   *)
     echo "usage: $0 demo|test|build|fuzz" >&2
