@@ -18,7 +18,7 @@ mode="${1:-}"
 packages=(build-essential cmake pkg-config ccache iproute2 procps
   libboost-dev libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgtest-dev libgmock-dev libfabric-dev libfabric-bin
-  libcli11-dev nlohmann-json3-dev clang)
+  libcli11-dev nlohmann-json3-dev clang libclang-rt-14-dev)
 
 install_packages() {
   local missing=()
