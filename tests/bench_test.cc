@@ -31,7 +31,10 @@ namespace ultracc {
 namespace {
 
 using ::ultracc::testing::BusFactor;
+using ::ultracc::testing::HasInPlace;
 using ::ultracc::testing::ParseTable;
+using ::ultracc::testing::Reduces;
+using ::ultracc::testing::Rooted;
 using ::ultracc::testing::RunCli;
 using ::ultracc::testing::SubprocessResult;
 using ::ultracc::testing::Table;
@@ -125,16 +128,11 @@ TEST_F(BenchTest, EveryCollectiveChecksZeroWrongInTheLayoutOfNcclTests) {
     ASSERT_EQ(row.fields.size(), 18u) << row.collective << ": " << absl::StrJoin(row.fields, " ");
     const std::vector<std::string>& f = row.fields;
     EXPECT_EQ(f[2], "float");
-    const bool reduces = row.collective == "all_reduce" || row.collective == "reduce_scatter" ||
-                         row.collective == "reduce";
-    EXPECT_EQ(f[3], reduces ? "sum" : "none") << row.collective;
-    const bool rooted = row.collective == "broadcast" || row.collective == "reduce";
-    EXPECT_EQ(f[4], rooted ? "1" : "-1") << row.collective;
+    EXPECT_EQ(f[3], Reduces(row.collective) ? "sum" : "none") << row.collective;
+    EXPECT_EQ(f[4], Rooted(row.collective) ? "1" : "-1") << row.collective;
     EXPECT_EQ(std::stoul(f[0]), std::stoul(f[1]) * 4) << row.collective;  // float
     EXPECT_EQ(f[8], "0") << row.collective << " out of place";
-    const bool in_place =
-        reduces || row.collective == "all_gather" || row.collective == "broadcast";
-    EXPECT_EQ(f[12], in_place ? "0" : "N/A") << row.collective << " in place";
+    EXPECT_EQ(f[12], HasInPlace(row.collective) ? "0" : "N/A") << row.collective << " in place";
     // Rounded to two decimals in the table: busbw = algbw x factor within that rounding.
     const double factor = BusFactor(row.collective, kRanks);
     EXPECT_NEAR(std::stod(f[7]), std::stod(f[6]) * factor, 0.005 + 0.005 * factor)

@@ -19,7 +19,9 @@ namespace ultracc {
 namespace {
 
 using ::ultracc::testing::BusFactor;
+using ::ultracc::testing::HasInPlace;
 using ::ultracc::testing::ParseTable;
+using ::ultracc::testing::Rooted;
 using ::ultracc::testing::RunCli;
 using ::ultracc::testing::SubprocessResult;
 using ::ultracc::testing::Table;
@@ -57,12 +59,8 @@ TEST(BenchVirtualTest, EveryCollectiveChecksZeroWrongOnEveryChip) {
     const std::vector<std::string>& f = row.fields;
     ASSERT_EQ(f.size(), 18u) << row.collective << ": " << absl::StrJoin(f, " ");
     EXPECT_EQ(f[8], "0") << row.collective << " out of place";
-    const bool in_place = row.collective == "all_reduce" || row.collective == "reduce_scatter" ||
-                          row.collective == "reduce" || row.collective == "all_gather" ||
-                          row.collective == "broadcast";
-    EXPECT_EQ(f[12], in_place ? "0" : "N/A") << row.collective << " in place";
-    const bool rooted = row.collective == "broadcast" || row.collective == "reduce";
-    EXPECT_EQ(f[4], rooted ? "5" : "-1") << row.collective;
+    EXPECT_EQ(f[12], HasInPlace(row.collective) ? "0" : "N/A") << row.collective << " in place";
+    EXPECT_EQ(f[4], Rooted(row.collective) ? "5" : "-1") << row.collective;
     const double factor = BusFactor(row.collective, 6);
     EXPECT_NEAR(std::stod(f[7]), std::stod(f[6]) * factor, 0.005 + 0.005 * factor)
         << row.collective;
@@ -188,7 +186,9 @@ TEST(BenchVirtualTest, TheAlgorithmColumnIsTheTunersChoice) {
       if (expected != *collectives::ChooseAlgorithm(kind, node_bytes, 4)) ++departures;
     }
     // Otherwise the size rule would pass this test as well.
-    if (forced.empty()) EXPECT_GT(departures, 0);
+    if (forced.empty()) {
+      EXPECT_GT(departures, 0);
+    }
   }
 }
 

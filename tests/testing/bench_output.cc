@@ -31,6 +31,18 @@ double BusFactor(const std::string& collective, int n) {
   return 1.0;
 }
 
+bool Reduces(const std::string& collective) {
+  return collective == "all_reduce" || collective == "reduce_scatter" || collective == "reduce";
+}
+
+bool Rooted(const std::string& collective) {
+  return collective == "broadcast" || collective == "reduce";
+}
+
+bool HasInPlace(const std::string& collective) {
+  return Reduces(collective) || collective == "all_gather" || collective == "broadcast";
+}
+
 Table ParseTable(const std::string& out) {
   Table table;
   std::string collective;

@@ -17,6 +17,12 @@ SubprocessResult RunCli(std::vector<std::string> argv, absl::Duration timeout = 
 // nccl-tests' busbw / algbw for `collective` over n ranks (its PERFORMANCE.md).
 double BusFactor(const std::string& collective, int n);
 
+// What a row of `collective` must show, written out here rather than taken from the benchmark:
+// a reduction operator, a root, figures in the in-place columns.
+bool Reduces(const std::string& collective);
+bool Rooted(const std::string& collective);
+bool HasInPlace(const std::string& collective);
+
 struct TableRow {
   std::string collective;
   std::vector<std::string> fields;
