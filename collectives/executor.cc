@@ -14,8 +14,8 @@ namespace ultracc::collectives {
 
 struct Executor::Abandoned {
   std::deque<transport::Request> requests;
-  std::unique_ptr<char[]> staging;
-  std::unique_ptr<char[]> scratch;
+  HugeBuffer staging;
+  HugeBuffer scratch;
 };
 
 struct Executor::RunState {
@@ -93,21 +93,9 @@ transport::Request* Executor::NextRequest() {
   return &requests_.emplace_back();
 }
 
-char* Executor::Staging(size_t bytes) {
-  if (bytes > staging_bytes_) {
-    staging_.reset(new char[bytes]);
-    staging_bytes_ = bytes;
-  }
-  return staging_.get();
-}
+char* Executor::Staging(size_t bytes) { return staging_.Reserve(bytes); }
 
-char* Executor::Scratch(size_t bytes) {
-  if (bytes > scratch_bytes_) {
-    scratch_.reset(new char[bytes]);
-    scratch_bytes_ = bytes;
-  }
-  return scratch_.get();
-}
+char* Executor::Scratch(size_t bytes) { return scratch_.Reserve(bytes); }
 
 void Executor::AbandonInFlight() {
   auto abandoned = std::make_unique<Abandoned>();
@@ -117,8 +105,6 @@ void Executor::AbandonInFlight() {
   abandoned_.push_back(std::move(abandoned));
   requests_.clear();
   requests_used_ = 0;
-  staging_bytes_ = 0;
-  scratch_bytes_ = 0;
 }
 
 absl::Status Executor::Run(const Schedule& schedule, const ExecBuffers& buffers, RedOp op,

@@ -33,6 +33,7 @@
 #include "absl/time/time.h"
 #include "collectives/datatype.h"
 #include "collectives/schedule.h"
+#include "common/huge_buffer.h"
 #include "transport/transport.h"
 
 namespace ultracc::collectives {
@@ -89,10 +90,8 @@ class Executor {
   // Requests are reused round after round; a deque never moves its elements.
   std::deque<transport::Request> requests_;
   size_t requests_used_ = 0;
-  std::unique_ptr<char[]> staging_;
-  size_t staging_bytes_ = 0;
-  std::unique_ptr<char[]> scratch_;
-  size_t scratch_bytes_ = 0;
+  HugeBuffer staging_;
+  HugeBuffer scratch_;
   struct Abandoned;
   std::vector<std::unique_ptr<Abandoned>> abandoned_;
 };

@@ -197,13 +197,7 @@ void NodeEngine::ForRanges(size_t count, DataType dtype,
   local_.ParallelFor(count, kMinPartBytes / DataTypeSize(dtype), 4096, fn);
 }
 
-char* NodeEngine::Workspace(int slot, size_t bytes) {
-  if (bytes > workspace_bytes_[slot]) {
-    workspace_[slot].reset(new char[bytes]);
-    workspace_bytes_[slot] = bytes;
-  }
-  return workspace_[slot].get();
-}
+char* NodeEngine::Workspace(int slot, size_t bytes) { return workspace_[slot].Reserve(bytes); }
 
 absl::Status NodeEngine::AllReduce(absl::Span<const void* const> inputs,
                                    absl::Span<void* const> outputs, size_t count, DataType dtype,

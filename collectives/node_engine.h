@@ -70,6 +70,7 @@
 #include "collectives/executor.h"
 #include "collectives/local_workers.h"
 #include "collectives/schedule.h"
+#include "common/huge_buffer.h"
 #include "transport/transport.h"
 
 namespace ultracc::collectives {
@@ -188,8 +189,7 @@ class NodeEngine {
   const NodeEngineOptions options_;
   Executor executor_;
   LocalWorkers local_;
-  std::unique_ptr<char[]> workspace_[2];
-  size_t workspace_bytes_[2] = {0, 0};
+  HugeBuffer workspace_[2];
 };
 
 }  // namespace ultracc::collectives

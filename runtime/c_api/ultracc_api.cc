@@ -1,6 +1,7 @@
 // The C API (runtime/include/ultracc.h) of errors, versions, communicators, streams and memory:
 // argument checks, then hand-off to client/ classes. Every entry point catches everything, so no
 // C++ exception crosses into C. Collectives are in collectives_api.cc.
+#include <cstddef>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -78,8 +79,39 @@ ultraccResult_t ultraccGetUniqueId(ultraccUniqueId* unique_id) {
   });
 }
 
-ultraccResult_t ultraccCommInitRank(ultraccComm_t* comm, int nranks, ultraccUniqueId unique_id,
-                                    int rank) {
+namespace {
+
+// The process's settings with `settings`' fields (those not left at their initial values) over
+// them; InvalidArgument naming a field out of range.
+absl::StatusOr<Config> CommConfig(const ultraccConfig_t* settings) {
+  absl::StatusOr<Config> config = ProcessConfig();
+  if (!config.ok() || settings == nullptr) return config;
+  // Only sizes this library knows: the fields grow at the end, and a size it does not know means
+  // a struct not started from ULTRACC_CONFIG_INITIALIZER.
+  if (settings->size != sizeof(ultraccConfig_t)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config->size is ", settings->size, ", not sizeof(ultraccConfig_t) = ",
+                     sizeof(ultraccConfig_t), "; start from ULTRACC_CONFIG_INITIALIZER"));
+  }
+  if (settings->timeout_ms < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config->timeout_ms is ", settings->timeout_ms, ", must be >= 0"));
+  }
+  if (settings->timeout_ms > 0) config->timeout = absl::Milliseconds(settings->timeout_ms);
+  if (settings->algorithm != nullptr) {
+    absl::StatusOr<ultracc::collectives::Algorithm> algorithm =
+        ultracc::collectives::ParseAlgorithm(settings->algorithm);
+    if (!algorithm.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config->algorithm: ", algorithm.status().message()));
+    }
+    config->algorithm = *algorithm;
+  }
+  return config;
+}
+
+ultraccResult_t InitRank(ultraccComm_t* comm, int nranks, ultraccUniqueId unique_id, int rank,
+                         const ultraccConfig_t* settings) {
   return Guard(nullptr, [&]() -> absl::Status {
     if (comm == nullptr) return absl::InvalidArgumentError("comm is NULL");
     *comm = nullptr;
@@ -90,7 +122,7 @@ ultraccResult_t ultraccCommInitRank(ultraccComm_t* comm, int nranks, ultraccUniq
       return absl::InvalidArgumentError(
           absl::StrCat("rank is ", rank, ", must be in [0, ", nranks, ")"));
     }
-    absl::StatusOr<Config> config = ProcessConfig();
+    absl::StatusOr<Config> config = CommConfig(settings);
     if (!config.ok()) return config.status();
     auto id = ultracc::client::DecodeUniqueId(unique_id.internal, sizeof(unique_id.internal));
     if (!id.ok()) return id.status();
@@ -98,6 +130,19 @@ ultraccResult_t ultraccCommInitRank(ultraccComm_t* comm, int nranks, ultraccUniq
     if (!impl.ok()) return impl.status();
     return MakeComm(comm, *std::move(impl));
   });
+}
+
+}  // namespace
+
+ultraccResult_t ultraccCommInitRank(ultraccComm_t* comm, int nranks, ultraccUniqueId unique_id,
+                                    int rank) {
+  return InitRank(comm, nranks, unique_id, rank, nullptr);
+}
+
+ultraccResult_t ultraccCommInitRankConfig(ultraccComm_t* comm, int nranks,
+                                          ultraccUniqueId unique_id, int rank,
+                                          const ultraccConfig_t* config) {
+  return InitRank(comm, nranks, unique_id, rank, config);
 }
 
 ultraccResult_t ultraccCommInitFromEnv(ultraccComm_t* comm) {

@@ -42,12 +42,17 @@ absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Create(int nranks, i
 
 namespace {
 
-// Every rank's entry under `prefix`: each publishes "<nranks>|<value>", so that a rank started
-// with another size is caught here rather than hanging later. Returns the values by rank.
+// Every rank's entry under `prefix`: each publishes "<nranks>|<algorithm>|<value>", so that a rank
+// started with another size or another forced algorithm (which would run another schedule) is
+// caught here rather than hanging later. Returns the values by rank.
 absl::StatusOr<std::vector<std::string>> Exchange(bootstrap::StoreClient& store,
                                                   const std::string& prefix, int nranks, int rank,
+                                                  collectives::Algorithm algorithm,
                                                   const std::string& value, absl::Time deadline) {
-  if (auto s = store.Put(absl::StrCat(prefix, rank), absl::StrCat(nranks, "|", value)); !s.ok()) {
+  const absl::string_view algorithm_name = collectives::AlgorithmName(algorithm);
+  if (auto s = store.Put(absl::StrCat(prefix, rank),
+                         absl::StrCat(nranks, "|", algorithm_name, "|", value));
+      !s.ok()) {
     return s;
   }
   std::vector<std::string> values(nranks);
@@ -58,13 +63,19 @@ absl::StatusOr<std::vector<std::string>> Exchange(bootstrap::StoreClient& store,
           "rank ", rank, ": rank ", r, " of ", nranks, " did not join within the timeout"));
     }
     if (!entry.ok()) return entry.status();
-    std::pair<std::string, std::string> fields = absl::StrSplit(*entry, absl::MaxSplits('|', 1));
+    std::vector<std::string> fields = absl::StrSplit(*entry, absl::MaxSplits('|', 2));
     int their_nranks = 0;
-    if (!absl::SimpleAtoi(fields.first, &their_nranks) || their_nranks != nranks) {
+    if (fields.size() != 3 || !absl::SimpleAtoi(fields[0], &their_nranks) ||
+        their_nranks != nranks) {
       return absl::InvalidArgumentError(absl::StrCat("nranks: rank ", rank, " passed ", nranks,
-                                                     " but rank ", r, " passed ", fields.first));
+                                                     " but rank ", r, " passed ", fields[0]));
     }
-    values[r] = fields.second;
+    if (fields[1] != algorithm_name) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("algorithm: rank ", rank, " forces \"", algorithm_name, "\" but rank ", r,
+                       " forces \"", fields[1], "\" (ULTRACC_ALGO or ultraccConfig_t.algorithm)"));
+    }
+    values[r] = fields[2];
   }
   return values;
 }
@@ -98,7 +109,7 @@ absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Join(
     // First every rank says which process it runs in: when all are threads of this one and no
     // transport is forced, they meet through memory.
     absl::StatusOr<std::vector<std::string>> processes =
-        Exchange(store, absl::StrCat(key_prefix, "/process/"), nranks, rank,
+        Exchange(store, absl::StrCat(key_prefix, "/process/"), nranks, rank, config.algorithm,
                  transport::inproc::ProcessToken(), deadline);
     if (!processes.ok()) return processes.status();
     const bool one_process = std::all_of(
@@ -126,8 +137,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Join(
       if (!opened.ok()) return opened.status();
       transport = *std::move(opened);
       absl::StatusOr<std::vector<std::string>> published =
-          Exchange(store, absl::StrCat(key_prefix, "/rank/"), nranks, rank, transport->address(),
-                   deadline);
+          Exchange(store, absl::StrCat(key_prefix, "/rank/"), nranks, rank, config.algorithm,
+                   transport->address(), deadline);
       if (!published.ok()) return published.status();
       addresses = *std::move(published);
     }

@@ -107,6 +107,28 @@ ULTRACC_EXPORT ultraccResult_t ultraccGetUniqueId(ultraccUniqueId* unique_id);
 ULTRACC_EXPORT ultraccResult_t ultraccCommInitRank(ultraccComm_t* comm, int nranks, ultraccUniqueId unique_id,
                                     int rank);
 
+/** Settings of one embedded-mode communicator (ultraccCommInitRankConfig). Start from
+ * ULTRACC_CONFIG_INITIALIZER and set only the fields wanted: a field left at its initial value
+ * takes the process's environment, as ultraccCommInitRank does. Communicators split from this one
+ * keep its settings. Every rank of a communicator passes the same algorithm (checked when it
+ * joins: ultraccInvalidUsage naming both ranks otherwise). */
+typedef struct {
+  size_t size;           /* sizeof(ultraccConfig_t), set by ULTRACC_CONFIG_INITIALIZER */
+  int timeout_ms;        /* bound on every wait of this communicator; 0: ULTRACC_TIMEOUT_MS */
+  const char* algorithm; /* forces an algorithm as ULTRACC_ALGO does ("ring", "rhd", "tree",
+                            "pairwise", "bruck", "direct", "auto"); NULL: ULTRACC_ALGO */
+} ultraccConfig_t;
+
+#define ULTRACC_CONFIG_INITIALIZER \
+  { sizeof(ultraccConfig_t), 0, NULL }
+
+/** ultraccCommInitRank with settings of this communicator's own; a NULL config is the same as
+ * ultraccCommInitRank. ultraccInvalidArgument when a field is out of range or config->size is not
+ * a size this library knows. */
+ULTRACC_EXPORT ultraccResult_t ultraccCommInitRankConfig(ultraccComm_t* comm, int nranks,
+                                                         ultraccUniqueId unique_id, int rank,
+                                                         const ultraccConfig_t* config);
+
 /** Creates the world communicator of a rank started by `ultracc launch` (daemon mode), from the
  * ULTRACC_* variables the launcher sets. ultraccInvalidUsage when they are missing. */
 ULTRACC_EXPORT ultraccResult_t ultraccCommInitFromEnv(ultraccComm_t* comm);
