@@ -12,7 +12,7 @@ add_executable(collectives_check
   programs/collectives_check/split.c programs/collectives_check/invalid.c
   programs/collectives_check/verify.c programs/collectives_check/reference.c
   programs/collectives_check/elements.c programs/collectives_check/ranges.c
-  programs/collectives_check/shared_expected.c)
+  programs/collectives_check/shared_expected.c programs/collectives_check/blocks.c)
 target_link_libraries(collectives_check PRIVATE ultracc Threads::Threads m)
 
 set(ULTRACC_API_TEST_ENV ULTRACC_TIMEOUT_MS=60000)
@@ -57,31 +57,47 @@ foreach(world 1 2 3 4 5 8)
                    ARGS ${threads} --collectives sendrecv,split,invalid)
 endforeach()
 # 2^20 + 3 elements over every collective x dtype x op x placement x root at every world size,
-# one test per reduction collective and half of the dtypes, and one for the others.
+# under every algorithm that implements the collective: each algorithm on its own communicator
+# (ultraccConfig_t.algorithm, as ULTRACC_ALGO forces it), case by case, so that they share each
+# case's inputs and expected outputs. "auto" is the size rule, which there picks ring (all-reduce,
+# reduce-scatter, all-gather), pairwise (all-to-all, all-to-allv) and tree (broadcast, reduce).
+# One test per collective, reductions split by dtype half.
 set(ULTRACC_LARGE_COUNT 1048579)
-# About the seconds a test of 2^20 + 3 elements takes on two cores: reduce-scatter moves world
-# times the data of the others.
-function(ultracc_large_cost out world collectives)
-  math(EXPR cost "${world} * ${world}")
-  if(collectives MATCHES "reducescatter")
+set(ULTRACC_LARGE_ALGOS_allreduce auto,rhd,tree,direct)
+set(ULTRACC_LARGE_ALGOS_reducescatter auto,rhd,direct)
+set(ULTRACC_LARGE_ALGOS_reduce auto)
+set(ULTRACC_LARGE_ALGOS_allgather auto,rhd,direct)
+set(ULTRACC_LARGE_ALGOS_alltoall auto,bruck,direct)
+set(ULTRACC_LARGE_ALGOS_alltoallv auto,direct)
+set(ULTRACC_LARGE_ALGOS_broadcast auto,direct)
+# About the seconds a test of 2^20 + 3 elements takes on two cores, so that CTest starts the
+# longest first: world squared per algorithm, twice for reduce-scatter and all-to-all, which move
+# world times the data of the others.
+function(ultracc_large_cost out world collective algorithms)
+  string(REPLACE "," ";" list ${algorithms})
+  list(LENGTH list n)
+  math(EXPR cost "${world} * ${world} * ${n}")
+  if(collective MATCHES "^(reducescatter|alltoall)$")
     math(EXPR cost "${cost} * 2")
   endif()
   set(${out} ${cost} PARENT_SCOPE)
 endfunction()
 foreach(world 1 2 3 4 5 8)
-  foreach(collective allreduce reducescatter reduce)
-    ultracc_large_cost(cost ${world} ${collective})
-    ultracc_api_test(ApiLarge.w${world}.${collective}.int TIMEOUT 180 COST ${cost}
-                     ARGS --threads ${world} --counts ${ULTRACC_LARGE_COUNT}
-                          --collectives ${collective} --dtypes ${ULTRACC_INT_DTYPES})
-    ultracc_api_test(ApiLarge.w${world}.${collective}.float TIMEOUT 180 COST ${cost}
-                     ARGS --threads ${world} --counts ${ULTRACC_LARGE_COUNT}
-                          --collectives ${collective} --dtypes ${ULTRACC_FLOAT_DTYPES})
+  foreach(collective allreduce reducescatter reduce allgather alltoall alltoallv broadcast)
+    set(algorithms ${ULTRACC_LARGE_ALGOS_${collective}})
+    ultracc_large_cost(cost ${world} ${collective} ${algorithms})
+    set(large_args --threads ${world} --counts ${ULTRACC_LARGE_COUNT} --collectives ${collective}
+                   --algorithms ${algorithms})
+    if(collective MATCHES "^(allreduce|reducescatter|reduce)$")
+      ultracc_api_test(ApiLarge.w${world}.${collective}.int TIMEOUT 240 COST ${cost}
+                       ARGS ${large_args} --dtypes ${ULTRACC_INT_DTYPES})
+      ultracc_api_test(ApiLarge.w${world}.${collective}.float TIMEOUT 240 COST ${cost}
+                       ARGS ${large_args} --dtypes ${ULTRACC_FLOAT_DTYPES})
+    else()
+      ultracc_api_test(ApiLarge.w${world}.${collective} TIMEOUT 240 COST ${cost}
+                       ARGS ${large_args})
+    endif()
   endforeach()
-  ultracc_large_cost(cost ${world} movement)
-  ultracc_api_test(ApiLarge.w${world}.movement TIMEOUT 180 COST ${cost}
-                   ARGS --threads ${world} --counts ${ULTRACC_LARGE_COUNT}
-                        --collectives allgather,alltoall,alltoallv,broadcast)
 endforeach()
 # Thread-ranks meet through memory unless a transport is forced; the matrix over TCP between
 # threads of one process (multi-process jobs are the runtime tests' and ApiDaemon's).
@@ -94,7 +110,7 @@ ultracc_api_test(ApiEmbedded.w3.mismatched_counts TIMEOUT 120
 
 # ULTRACC_ALGO forcing each algorithm on the collectives it implements (AlgorithmApplies in
 # collectives/algorithm.h; the others fall back to the default rule, which the matrix above runs),
-# at counts 0, 1, 7 and 1000 and every world size.
+# at counts 0, 1, 7 and 1000 and every world size (2^20 + 3: ApiLarge above).
 set(ULTRACC_ALGO_ring allreduce,reducescatter,allgather)
 set(ULTRACC_ALGO_rhd allreduce,reducescatter,allgather)
 set(ULTRACC_ALGO_tree allreduce,broadcast,reduce)
@@ -107,33 +123,6 @@ foreach(algo ring rhd tree pairwise bruck direct)
                      ARGS --threads ${world} --collectives ${ULTRACC_ALGO_${algo}})
   endforeach()
 endforeach()
-# The same at 2^20 + 3 elements. There the default rule picks ring (all-reduce, reduce-scatter,
-# all-gather), pairwise (all-to-all, all-to-allv) and tree (broadcast, reduce) for every dtype and
-# world size, so ApiLarge is what forcing those would run; the others are forced here.
-set(ULTRACC_ALGO_LARGE_rhd allreduce reducescatter allgather)
-set(ULTRACC_ALGO_LARGE_tree allreduce)
-set(ULTRACC_ALGO_LARGE_bruck alltoall)
-set(ULTRACC_ALGO_LARGE_direct allreduce reducescatter allgather,alltoall,alltoallv,broadcast)
-foreach(algo rhd tree bruck direct)
-  foreach(world 1 2 3 4 5 8)
-    foreach(collectives ${ULTRACC_ALGO_LARGE_${algo}})
-      string(REPLACE "," "_" name ${collectives})
-      set(large_args --threads ${world} --counts ${ULTRACC_LARGE_COUNT} --collectives ${collectives})
-      ultracc_large_cost(cost ${world} ${collectives})
-      if(collectives MATCHES "^(allreduce|reducescatter)$")
-        ultracc_api_test(ApiAlgorithm.${algo}.w${world}.large.${name}.int TIMEOUT 180 COST ${cost}
-                         ENV ULTRACC_ALGO=${algo} ARGS ${large_args} --dtypes ${ULTRACC_INT_DTYPES})
-        ultracc_api_test(ApiAlgorithm.${algo}.w${world}.large.${name}.float TIMEOUT 180 COST ${cost}
-                         ENV ULTRACC_ALGO=${algo}
-                         ARGS ${large_args} --dtypes ${ULTRACC_FLOAT_DTYPES})
-      else()
-        ultracc_api_test(ApiAlgorithm.${algo}.w${world}.large.${name} TIMEOUT 180 COST ${cost}
-                         ENV ULTRACC_ALGO=${algo} ARGS ${large_args})
-      endif()
-    endforeach()
-  endforeach()
-endforeach()
-
 # Daemon mode: jobs under `ultracc launch`, nodes x chips per node, every kind of case.
 foreach(shape 1x1 1x2 2x1 3x1 1x3 2x2 2x4)
   string(REPLACE "x" ";" dims ${shape})

@@ -30,6 +30,7 @@ enum Collective {
 };
 
 #define MAX_COUNTS 16
+#define MAX_ALGORITHMS 8
 
 struct Options {
   int threads; /* embedded mode with this many ranks as threads; 0 = daemon mode */
@@ -40,6 +41,11 @@ struct Options {
   size_t large_count;
   int timeout_s;
   int max_lines; /* failure lines printed per rank */
+  /* Embedded mode: the matrix runs on one communicator per name, each forcing that algorithm
+   * through ultraccConfig_t, case by case, so the algorithms share each case's inputs and
+   * expected outputs; none: on the world communicator (ULTRACC_ALGO decides). */
+  const char* algorithms[MAX_ALGORITHMS];
+  int num_algorithms;
 };
 
 /* Failures and printed lines of one rank, across the communicators it uses. */
@@ -66,6 +72,10 @@ struct RankState {
    * their inputs (Prod has its own), so thread-ranks copy them instead of generating them again. */
   uint32_t salt;
   uint32_t case_number; /* cases run so far; picks stream and buffer kinds */
+  /* Options.algorithms' communicators (as `comm`, one forced algorithm each) and their labels. */
+  ultraccComm_t algorithm_comms[MAX_ALGORITHMS];
+  char algorithm_labels[MAX_ALGORITHMS][48];
+  int num_algorithm_comms;
 };
 
 extern const char* const kCollectiveNames[kNumCollectives];

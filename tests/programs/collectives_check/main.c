@@ -14,6 +14,8 @@
  *   --dtypes int8,...,f8e5m2   --ops sum,prod,max,min,avg   --placements in,out
  *   --counts 0,1,7,1000|none   --large (adds 2^20 + 3 elements on a subset covering every
  *                              collective and dtype)  --large-count N
+ *   --algorithms auto,ring,rhd,...  (embedded mode: the matrix runs on one communicator per
+ *                 algorithm, forced with ultraccCommInitRankConfig, each case on each in turn)
  *   --timeout S  (default 600: the process gives up after S seconds, so nothing hangs)
  *   --max-lines L (failure lines printed per rank, default 20)
  * Exits 0 when every case passed, 1 otherwise, 2 on bad options. ULTRACC_TIMEOUT_MS defaults to
@@ -117,6 +119,14 @@ static void ParseOptions(int argc, char** argv, struct Options* o) {
       }
     } else if (strcmp(a, "--large-count") == 0) {
       o->large_count = (size_t)strtoull(v, NULL, 0);
+    } else if (strcmp(a, "--algorithms") == 0) {
+      static char names[512];
+      snprintf(names, sizeof(names), "%s", v);
+      o->num_algorithms = 0;
+      for (char* item = strtok(names, ","); item != NULL; item = strtok(NULL, ",")) {
+        if (o->num_algorithms == MAX_ALGORITHMS) Usage("too many algorithms: ", v);
+        o->algorithms[o->num_algorithms++] = item;
+      }
     } else if (strcmp(a, "--timeout") == 0) {
       o->timeout_s = atoi(v);
     } else if (strcmp(a, "--max-lines") == 0) {
@@ -125,6 +135,7 @@ static void ParseOptions(int argc, char** argv, struct Options* o) {
       Usage("unknown option ", a);
     }
   }
+  if (o->num_algorithms > 0 && o->threads == 0) Usage("--algorithms needs --threads", "");
 }
 
 static void OnTimeout(int signal_number) {
@@ -148,7 +159,8 @@ static void RunAll(struct RankState* rs) {
 }
 
 /* Runs every selected case as one rank of `comm`, then releases it; returns the failures. */
-static long RunRank(ultraccComm_t comm, const struct Options* o, int chips, atomic_long* arrivals,
+static long RunRank(ultraccComm_t comm, const ultraccComm_t* algorithm_comms,
+                    const struct Options* o, int chips, atomic_long* arrivals,
                     struct SharedExpected* shared) {
   struct Tally tally = {0, 0, 0};
   struct RankState rs;
@@ -163,6 +175,12 @@ static long RunRank(ultraccComm_t comm, const struct Options* o, int chips, atom
   ultraccCommCount(comm, &rs.shape.world);
   rs.shape.chips = chips;
   rs.shape.nodes = rs.shape.world / chips;
+  for (int k = 0; algorithm_comms != NULL && k < o->num_algorithms; ++k) {
+    rs.algorithm_comms[k] = algorithm_comms[k];
+    snprintf(rs.algorithm_labels[k], sizeof(rs.algorithm_labels[k]), "world (algorithm %s)",
+             o->algorithms[k]);
+  }
+  rs.num_algorithm_comms = algorithm_comms != NULL ? o->num_algorithms : 0;
   if (ultraccStreamCreate(&rs.stream) != ultraccSuccess) {
     Report(&rs, "setup", "ultraccStreamCreate failed: %s", ultraccGetLastError(NULL));
     return 1;
@@ -171,6 +189,14 @@ static long RunRank(ultraccComm_t comm, const struct Options* o, int chips, atom
   ReleasePooledBuffers();
   ReleaseKeptExpected();
   ultraccStreamDestroy(rs.stream);
+  for (int k = 0; k < rs.num_algorithm_comms; ++k) {
+    const ultraccResult_t destroyed = ultraccCommDestroy(rs.algorithm_comms[k]);
+    if (destroyed != ultraccSuccess) {
+      Report(&rs, rs.algorithm_labels[k], "ultraccCommDestroy: %s (%d): %s",
+             ultraccGetErrorString(destroyed), (int)destroyed, ultraccGetLastError(NULL));
+      tally.failures++;
+    }
+  }
   ultraccResult_t r =
       (o->collectives & (1u << kMismatch)) ? ultraccCommAbort(comm) : ultraccCommDestroy(comm);
   if (r != ultraccSuccess) {
@@ -188,6 +214,7 @@ static long RunRank(ultraccComm_t comm, const struct Options* o, int chips, atom
 struct ThreadArgs {
   const struct Options* opt;
   ultraccUniqueId id;
+  const ultraccUniqueId* algorithm_ids; /* one per Options.algorithms */
   int rank;
   atomic_long* arrivals;
   struct SharedExpected* shared;
@@ -204,7 +231,20 @@ static void* RankThread(void* p) {
     t->failures = 1;
     return NULL;
   }
-  t->failures = RunRank(comm, t->opt, 1, t->arrivals, t->shared);
+  ultraccComm_t algorithm_comms[MAX_ALGORITHMS];
+  for (int k = 0; k < t->opt->num_algorithms; ++k) {
+    ultraccConfig_t config = ULTRACC_CONFIG_INITIALIZER;
+    config.algorithm = t->opt->algorithms[k];
+    r = ultraccCommInitRankConfig(&algorithm_comms[k], t->opt->threads, t->algorithm_ids[k],
+                                  t->rank, &config);
+    if (r != ultraccSuccess) {
+      printf("FAIL rank %d: ultraccCommInitRankConfig (algorithm %s): %s: %s\n", t->rank,
+             t->opt->algorithms[k], ultraccGetErrorString(r), ultraccGetLastError(NULL));
+      t->failures = 1;
+      return NULL;
+    }
+  }
+  t->failures = RunRank(comm, algorithm_comms, t->opt, 1, t->arrivals, t->shared);
   return NULL;
 }
 
@@ -223,6 +263,13 @@ int main(int argc, char** argv) {
       printf("FAIL: ultraccGetUniqueId: %s\n", ultraccGetLastError(NULL));
       return 1;
     }
+    ultraccUniqueId algorithm_ids[MAX_ALGORITHMS];
+    for (int k = 0; k < o.num_algorithms; ++k) {
+      if (ultraccGetUniqueId(&algorithm_ids[k]) != ultraccSuccess) {
+        printf("FAIL: ultraccGetUniqueId: %s\n", ultraccGetLastError(NULL));
+        return 1;
+      }
+    }
     static atomic_long arrivals;
     size_t max_count = o.large ? o.large_count : 0;
     for (int k = 0; k < o.num_counts; ++k) {
@@ -236,7 +283,7 @@ int main(int argc, char** argv) {
     struct ThreadArgs* args = calloc((size_t)o.threads, sizeof(*args));
     pthread_t* threads = calloc((size_t)o.threads, sizeof(*threads));
     for (int r = 0; r < o.threads; ++r) {
-      args[r] = (struct ThreadArgs){&o, id, r, &arrivals, shared, 0};
+      args[r] = (struct ThreadArgs){&o, id, algorithm_ids, r, &arrivals, shared, 0};
       if (pthread_create(&threads[r], NULL, RankThread, &args[r]) != 0) {
         printf("FAIL: pthread_create failed\n");
         return 1;
@@ -260,7 +307,7 @@ int main(int argc, char** argv) {
     /* The launcher's ranks per node: the error bound depends on the node layout. */
     const char* local_size = getenv("ULTRACC_LOCAL_SIZE");
     const int chips = local_size != NULL && atoi(local_size) > 0 ? atoi(local_size) : 1;
-    failures = RunRank(comm, &o, chips, NULL, NULL);
+    failures = RunRank(comm, NULL, &o, chips, NULL, NULL);
   }
   return failures == 0 ? 0 : 1;
 }

@@ -71,7 +71,7 @@ static void AllGatherCase(struct Verify* v, int dtype, size_t n, int in_place) {
   char* in = recv.p + mine * Dtype(dtype)->size;
   if (in_place) {
     /* This rank's block of recvbuff holds its input, numbered from 0 like any sendbuff. */
-    struct Buffer block = {in, n, dtype, 0, 0};
+    struct Buffer block = {in, n, dtype, 0, 0, 0};
     FillAndShareInput(v, &block, ultraccSum);
   } else {
     AllocInputBuffer(&send, dtype, n, CaseArena(rs));
@@ -295,6 +295,24 @@ static int Selected(unsigned set, int item) { return (set >> item) & 1u; }
 /* Prod last: the other ops read the same inputs, which the thread-ranks then fill only once. */
 static const int kOpOrder[NUM_OPS] = {ultraccSum, ultraccMax, ultraccMin, ultraccAvg, ultraccProd};
 
+/* RunCase on the world communicator, or in turn on each forced algorithm's (same inputs). */
+static void RunCaseOnEachComm(struct RankState* rs, int collective, int dtype, int op, size_t count,
+                              int in_place, int root) {
+  if (rs->num_algorithm_comms == 0) {
+    RunCase(rs, collective, dtype, op, count, in_place, root);
+    return;
+  }
+  ultraccComm_t world = rs->comm;
+  const char* label = rs->label;
+  for (int k = 0; k < rs->num_algorithm_comms; ++k) {
+    rs->comm = rs->algorithm_comms[k];
+    rs->label = rs->algorithm_labels[k];
+    RunCase(rs, collective, dtype, op, count, in_place, root);
+  }
+  rs->comm = world;
+  rs->label = label;
+}
+
 /* Every case of RunMatrix, then a fresh salt, so that no later case shares inputs with its last. */
 static void RunSelectedCases(struct RankState* rs) {
   const struct Options* o = rs->opt;
@@ -317,7 +335,7 @@ static void RunSelectedCases(struct RankState* rs) {
             if (placeable && !Selected(o->placements, in_place ? 0 : 1)) continue;
             for (int ri = 0; ri < (rooted ? 3 : 1); ++ri) {
               if (ri > 0 && (roots[ri] == roots[0] || (ri == 2 && roots[2] == roots[1]))) continue;
-              RunCase(rs, c, d, op, o->counts[k], in_place, roots[ri]);
+              RunCaseOnEachComm(rs, c, d, op, o->counts[k], in_place, roots[ri]);
             }
           }
         }
@@ -329,8 +347,8 @@ static void RunSelectedCases(struct RankState* rs) {
     if (!Selected(o->collectives, kLargeCases[i].collective)) continue;
     if (!Selected(o->dtypes, kLargeCases[i].dtype)) continue;
     ++rs->salt;
-    RunCase(rs, kLargeCases[i].collective, kLargeCases[i].dtype, kLargeCases[i].op, o->large_count,
-            kLargeCases[i].in_place, world - 1);
+    RunCaseOnEachComm(rs, kLargeCases[i].collective, kLargeCases[i].dtype, kLargeCases[i].op,
+                      o->large_count, kLargeCases[i].in_place, world - 1);
   }
 }
 

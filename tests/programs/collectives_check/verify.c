@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocks.h"
 #include "ranges.h"
 
 #define LINES_PER_CASE 3
@@ -20,7 +21,8 @@ static _Thread_local struct {
   size_t bytes;
 } g_pool[POOLED_BLOCKS];
 
-static void* TakeBlock(size_t bytes) {
+/* A block of at least `bytes`, whose size goes to *block_bytes. */
+static void* TakeBlock(size_t bytes, size_t* block_bytes) {
   int best = -1;
   for (int i = 0; i < POOLED_BLOCKS; ++i) {
     if (g_pool[i].p != NULL && g_pool[i].bytes >= bytes &&
@@ -28,8 +30,12 @@ static void* TakeBlock(size_t bytes) {
       best = i;
     }
   }
-  if (best < 0) return malloc(bytes);
+  if (best < 0) {
+    *block_bytes = bytes;
+    return BlockAlloc(bytes);
+  }
   void* p = g_pool[best].p;
+  *block_bytes = g_pool[best].bytes;
   g_pool[best].p = NULL;
   return p;
 }
@@ -44,10 +50,10 @@ static void ReturnBlock(void* p, size_t bytes) {
     if (g_pool[i].bytes < g_pool[slot].bytes) slot = i;
   }
   if (g_pool[slot].p != NULL && g_pool[slot].bytes >= bytes) {
-    free(p);
+    BlockFree(p, bytes);
     return;
   }
-  free(g_pool[slot].p);
+  BlockFree(g_pool[slot].p, g_pool[slot].bytes);
   g_pool[slot].p = p;
   g_pool[slot].bytes = bytes;
 }
@@ -55,6 +61,7 @@ static void ReturnBlock(void* p, size_t bytes) {
 static void Allocate(struct Buffer* b, int dtype, size_t elems, int arena, int whole_sentinel) {
   const size_t bytes = (elems + GUARD_ELEMENTS) * Dtype(dtype)->size;
   void* p = NULL;
+  size_t block_bytes = 0;
   if (arena) {
     ultraccResult_t r = ultraccMemAlloc(&p, bytes);
     if (r != ultraccSuccess) {
@@ -62,7 +69,7 @@ static void Allocate(struct Buffer* b, int dtype, size_t elems, int arena, int w
               ultraccGetLastError(NULL));
       exit(1);
     }
-  } else if ((p = TakeBlock(bytes)) == NULL) {
+  } else if ((p = TakeBlock(bytes, &block_bytes)) == NULL) {
     fprintf(stderr, "collectives_check: malloc(%zu) failed\n", bytes);
     exit(1);
   }
@@ -73,6 +80,7 @@ static void Allocate(struct Buffer* b, int dtype, size_t elems, int arena, int w
   b->dtype = dtype;
   b->arena = arena;
   b->bytes = bytes;
+  b->block_bytes = block_bytes;
 }
 
 void AllocBuffer(struct Buffer* b, int dtype, size_t elems, int arena) {
@@ -85,7 +93,7 @@ void AllocInputBuffer(struct Buffer* b, int dtype, size_t elems, int arena) {
 
 void ReleasePooledBuffers(void) {
   for (int i = 0; i < POOLED_BLOCKS; ++i) {
-    free(g_pool[i].p);
+    BlockFree(g_pool[i].p, g_pool[i].bytes);
     g_pool[i].p = NULL;
   }
 }
@@ -95,7 +103,7 @@ void FreeBuffer(struct Buffer* b) {
   if (b->arena) {
     ultraccMemFree(b->p);
   } else {
-    ReturnBlock(b->p, b->bytes);
+    ReturnBlock(b->p, b->block_bytes);
   }
   b->p = NULL;
 }

@@ -20,6 +20,7 @@ struct Buffer {
   int dtype;
   int arena;   /* from ultraccMemAlloc, else malloc */
   size_t bytes; /* allocated, guard included */
+  size_t block_bytes; /* malloc'd buffers: the size of the pooled block that holds them */
 };
 
 /* Allocates `elems` (+ guard) elements filled with the sentinel; exits the process if memory runs
