@@ -185,6 +185,7 @@ absl::Status NodeEngine::RunAcrossNodes(const Call& call, absl::StatusOr<Schedul
     s = executor_.Run(*schedule, buffers, op, call.op_seq << kExecutorTagBits, deadline);
   }
   if (s.ok()) return s;
+  transfer_failed_ = true;
   return absl::Status(s.code(), absl::StrFormat("node %d: %s op_seq %d of %s: %s",
                                                 options_.node_rank, CollectiveKindName(call.kind),
                                                 call.op_seq, DataTypeName(dtype), s.message()));
@@ -197,7 +198,26 @@ void NodeEngine::ForRanges(size_t count, DataType dtype,
   local_.ParallelFor(count, kMinPartBytes / DataTypeSize(dtype), 4096, fn);
 }
 
-char* NodeEngine::Workspace(int slot, size_t bytes) { return workspace_[slot].Reserve(bytes); }
+char* NodeEngine::Workspace(int slot, size_t bytes) {
+  HugeBuffer& workspace = workspace_[slot];
+  if (workspace.size() < bytes && bytes >= HugeBufferPool::kMinBytes && !transfer_failed_) {
+    HugeBuffer taken = HugeBufferPool::Process().Take(bytes);
+    if (taken.size() >= bytes) {
+      HugeBufferPool::Process().Give(std::move(workspace));
+      workspace = std::move(taken);
+    }
+  }
+  return workspace.Reserve(bytes);
+}
+
+void NodeEngine::ReturnWorkspaces() {
+  if (transfer_failed_) return;
+  for (HugeBuffer& workspace : workspace_) {
+    if (workspace.size() >= HugeBufferPool::kMinBytes) {
+      HugeBufferPool::Process().Give(std::move(workspace));
+    }
+  }
+}
 
 absl::Status NodeEngine::AllReduce(absl::Span<const void* const> inputs,
                                    absl::Span<void* const> outputs, size_t count, DataType dtype,
@@ -318,6 +338,7 @@ absl::Status NodeEngine::Reduce(absl::Span<const void* const> inputs,
   if (!chosen.ok()) return chosen.status();
   if (count == 0) return absl::OkStatus();
 
+  const WorkspaceLease lease(*this);
   void* const result = root_here ? outputs[root_chip] : Workspace(0, bytes);
   ReduceMany(dtype, op, result, InputsForReduceInto(inputs, result), count);
   if (options_.num_nodes > 1) {

@@ -179,8 +179,17 @@ class NodeEngine {
   absl::Status RunAcrossNodes(const Call& call, absl::StatusOr<Schedule> schedule,
                               const void* input, void* output, DataType dtype, RedOp op,
                               absl::Time deadline);
-  // Engine-owned memory, grown on demand and reused: slot 0 and 1 are independent.
+  // Memory for the current operation, grown on demand: slot 0 and 1 are independent. Large
+  // workspaces come from the process's HugeBufferPool and go back to it when the operation ends
+  // (WorkspaceLease), so the engines of one process share them; after a failed transfer the
+  // engine keeps its own for good, since late messages may still land there.
   char* Workspace(int slot, size_t bytes);
+  void ReturnWorkspaces();
+  struct WorkspaceLease {
+    explicit WorkspaceLease(NodeEngine& engine) : engine(engine) {}
+    ~WorkspaceLease() { engine.ReturnWorkspaces(); }
+    NodeEngine& engine;
+  };
   // Calls fn(lo, hi) over element ranges covering [0, count) of `dtype`, split across the local
   // workers when the pass is large enough to pay for waking them.
   void ForRanges(size_t count, DataType dtype, absl::FunctionRef<void(size_t, size_t)> fn);
@@ -190,6 +199,7 @@ class NodeEngine {
   Executor executor_;
   LocalWorkers local_;
   HugeBuffer workspace_[2];
+  bool transfer_failed_ = false;
 };
 
 }  // namespace ultracc::collectives

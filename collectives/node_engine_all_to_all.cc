@@ -78,6 +78,7 @@ absl::Status NodeEngine::AllToAll(absl::Span<const void* const> inputs,
     });
     if (nodes == 1) return absl::OkStatus();
   }
+  const WorkspaceLease lease(*this);
   char* const packed = Workspace(0, nodes * node_block * element);
   char* const received = Workspace(1, nodes * node_block * element);
   for_blocks(remote, [&](size_t m, size_t i, size_t k) {
@@ -175,6 +176,7 @@ absl::Status NodeEngine::AllToAllv(absl::Span<const void* const> inputs,
     return RunAcrossNodes(call, AllToAllvSchedule(*chosen, node, nodes, chip[0]), inputs[0],
                           outputs[0], dtype, RedOp::kSum, deadline);
   }
+  const WorkspaceLease lease(*this);
   char* const packed = Workspace(0, send_total * element);
   char* const received = Workspace(1, recv_total * element);
   for (int m = 0; m < nodes; ++m) {

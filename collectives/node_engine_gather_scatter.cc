@@ -52,6 +52,7 @@ absl::Status NodeEngine::ReduceScatter(absl::Span<const void* const> inputs,
   }
   // The node's partial sums go to a workspace: outputs hold one block, and in place an output lies
   // inside its own input, which the local reduce still has to read.
+  const WorkspaceLease lease(*this);
   char* const partial = Workspace(0, total * element);
   ForRanges(total, dtype, [&](size_t lo, size_t hi) {
     std::vector<const void*> ins(chips);

@@ -3,6 +3,7 @@
 
 #include <sys/mman.h>
 
+#include <cstddef>
 #include <new>
 #include <utility>
 
@@ -60,6 +61,38 @@ char* HugeBuffer::Reserve(size_t bytes) {
   size_ = rounded;
   mapped_ = true;
   return data_;
+}
+
+HugeBufferPool& HugeBufferPool::Process() {
+  static HugeBufferPool* pool = new HugeBufferPool;  // never destroyed: used until exit
+  return *pool;
+}
+
+HugeBuffer HugeBufferPool::Take(size_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t best = buffers_.size();
+  for (size_t i = 0; i < buffers_.size(); ++i) {
+    if (buffers_[i].size() >= bytes && (best == buffers_.size() ||
+                                        buffers_[i].size() < buffers_[best].size())) {
+      best = i;
+    }
+  }
+  if (best == buffers_.size()) return HugeBuffer();
+  HugeBuffer taken = std::move(buffers_[best]);
+  buffers_.erase(buffers_.begin() + static_cast<std::ptrdiff_t>(best));
+  return taken;
+}
+
+void HugeBufferPool::Give(HugeBuffer buffer) {
+  if (buffer.size() < kMinBytes) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  buffers_.push_back(std::move(buffer));
+  if (buffers_.size() <= kMaxBuffers) return;
+  size_t smallest = 0;
+  for (size_t i = 1; i < buffers_.size(); ++i) {
+    if (buffers_[i].size() < buffers_[smallest].size()) smallest = i;
+  }
+  buffers_.erase(buffers_.begin() + static_cast<std::ptrdiff_t>(smallest));
 }
 
 }  // namespace ultracc

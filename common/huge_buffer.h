@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstddef>
+#include <mutex>
+#include <vector>
 
 namespace ultracc {
 
@@ -31,6 +33,26 @@ class HugeBuffer {
   char* data_ = nullptr;
   size_t size_ = 0;
   bool mapped_ = false;  // mmap'd (munmap to free) rather than new[]
+};
+
+// Large buffers handed back by their users for others of the process to take: communicators of one
+// process (thread-ranks, split or per-algorithm communicators) run their collectives mostly one
+// after another, so one set of workspaces serves them all instead of each faulting in its own.
+class HugeBufferPool {
+ public:
+  // Buffers of at least this size are worth pooling.
+  static constexpr size_t kMinBytes = size_t{2} << 20;
+  static HugeBufferPool& Process();
+
+  // The smallest pooled buffer of at least `bytes`, else an empty one (Reserve allocates).
+  HugeBuffer Take(size_t bytes);
+  // Keeps `buffer` for a later Take when it is large enough (the smallest go when too many).
+  void Give(HugeBuffer buffer);
+
+ private:
+  static constexpr size_t kMaxBuffers = 32;
+  std::mutex mu_;
+  std::vector<HugeBuffer> buffers_;
 };
 
 }  // namespace ultracc
