@@ -2,9 +2,11 @@
 # programs/collectives_check (C, ultracc.h and libultracc.so only): every collective x dtype x op x
 # placement x count, in embedded mode (ranks as threads of one process) for several world sizes, in
 # daemon mode under `ultracc launch` for several node x chip shapes, and with ULTRACC_ALGO forcing
-# each algorithm. The matrix is cut into cases that CTest runs in parallel; jobs of many processes
-# run one at a time. ULTRACC_TIMEOUT_MS bounds every wait inside the runtime and --timeout the
-# program itself, both well below the CTest timeout, so a hang fails with a message.
+# each algorithm. The matrix is cut into cases that CTest runs in parallel, jobs of many processes
+# too (each is slower beside another test, far from its limits); only the mismatch job, which
+# waits on the runtime's failure path, runs alone. ULTRACC_TIMEOUT_MS bounds every wait inside the
+# runtime and --timeout the program itself, both well below the CTest timeout, so a hang fails
+# with a message.
 
 add_executable(collectives_check
   programs/collectives_check/main.c programs/collectives_check/matrix.c
@@ -130,7 +132,7 @@ foreach(shape 1x1 1x2 2x1 3x1 1x3 2x2 2x4)
   list(GET dims 1 chips)
   set(launch $<TARGET_FILE:ultracc_cli> launch --nodes ${nodes} --chips-per-node ${chips} --
       $<TARGET_FILE:collectives_check>)
-  ultracc_api_test(ApiDaemon.${shape} TIMEOUT 300 RUN_SERIAL COMMAND ${launch}
+  ultracc_api_test(ApiDaemon.${shape} TIMEOUT 300 COST 10 COMMAND ${launch}
                    ARGS --dtypes int8,uint32,int64,float,double,half,bfloat16,f8e4m3 --large)
 endforeach()
 ultracc_api_test(ApiDaemon.2x2.mismatched_counts TIMEOUT 120 RUN_SERIAL
@@ -142,7 +144,7 @@ ultracc_api_test(ApiDaemon.2x2.mismatched_counts TIMEOUT 120 RUN_SERIAL
 # 2 chips): `ultracc launch --topology` places the 8 ranks and every daemon's engine takes the
 # tuner's choices instead of the size rule, at the matrix's default counts.
 set(ULTRACC_SMALL_CLUSTER ${PROJECT_SOURCE_DIR}/tools/topo/examples/small-cluster.textproto)
-ultracc_api_test(ApiTopology.small_cluster TIMEOUT 240 RUN_SERIAL
+ultracc_api_test(ApiTopology.small_cluster TIMEOUT 240 COST 10
                  COMMAND $<TARGET_FILE:ultracc_cli> launch --topology ${ULTRACC_SMALL_CLUSTER} --
                          $<TARGET_FILE:collectives_check>
                  ARGS --dtypes int32,float,bfloat16)
@@ -162,12 +164,12 @@ foreach(provider tcp shm)
       set(launch $<TARGET_FILE:ultracc_cli> launch --nodes ${nodes} --chips-per-node ${chips}
           --transport ofi --ofi-provider ${provider} --rails ${rails} --
           $<TARGET_FILE:collectives_check>)
-      ultracc_api_test(ApiDaemonOfi.${provider}.${shape}.rails${rails} TIMEOUT 300 RUN_SERIAL
+      ultracc_api_test(ApiDaemonOfi.${provider}.${shape}.rails${rails} TIMEOUT 300 COST 10
                        COMMAND ${launch} ARGS --large)
     endforeach()
   endforeach()
   # Every buffer registered as efa requires (rank arenas page by page and kept, others per call).
-  ultracc_api_test(ApiDaemonOfi.${provider}.2x2.mr_local TIMEOUT 300 RUN_SERIAL
+  ultracc_api_test(ApiDaemonOfi.${provider}.2x2.mr_local TIMEOUT 300 COST 10
                    ENV ULTRACC_OFI_MR_LOCAL=1
                    COMMAND $<TARGET_FILE:ultracc_cli> launch --nodes 2 --chips-per-node 2
                            --transport ofi --ofi-provider ${provider} --rails 2 --
