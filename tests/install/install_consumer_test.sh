@@ -31,8 +31,11 @@ echo "== pkg-config consumer"
 flags="$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs ultracc)"
 # shellcheck disable=SC2086
 cc -O2 -Wall -Werror "$program" $flags -o "$work/allreduce_check"
-ldd "$work/allreduce_check" | grep -q "$prefix/lib/.*libultracc.so" ||
-  fail "the program does not load libultracc.so from the prefix: $(ldd "$work/allreduce_check")"
+# ldd's whole output first: grep -q stops reading at the first match, and under pipefail the
+# SIGPIPE that may then stop ldd would fail the check.
+libraries="$(ldd "$work/allreduce_check")"
+grep -q "$prefix/lib/.*libultracc.so" <<<"$libraries" ||
+  fail "the program does not load libultracc.so from the prefix: $libraries"
 (cd "$work" && "$prefix/bin/ultracc" launch --nodes 2 --chips-per-node 4 --timeout 400 -- \
   "$work/allreduce_check")
 
