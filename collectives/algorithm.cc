@@ -10,8 +10,8 @@
 namespace ultracc::collectives {
 namespace {
 
-constexpr std::array<absl::string_view, 7> kAlgorithmNames = {"auto",     "ring",  "rhd",   "tree",
-                                                              "pairwise", "bruck", "direct"};
+constexpr std::array<absl::string_view, 8> kAlgorithmNames = {
+    "auto", "ring", "rhd", "tree", "pairwise", "bruck", "direct", "hier"};
 
 bool IsValidAlgorithm(Algorithm algorithm) {
   const int value = static_cast<int>(algorithm);
@@ -67,7 +67,8 @@ bool AlgorithmApplies(CollectiveKind kind, Algorithm algorithm) {
   switch (kind) {
     case CollectiveKind::kAllReduce:
       return algorithm == Algorithm::kRing || algorithm == Algorithm::kHalvingDoubling ||
-             algorithm == Algorithm::kTree || algorithm == Algorithm::kDirect;
+             algorithm == Algorithm::kTree || algorithm == Algorithm::kDirect ||
+             algorithm == Algorithm::kHierarchical;
     case CollectiveKind::kReduceScatter:
     case CollectiveKind::kAllGather:
       return algorithm == Algorithm::kRing || algorithm == Algorithm::kHalvingDoubling ||

@@ -26,6 +26,9 @@ enum class Algorithm : int {
   kPairwise,         // "pairwise": all-to-all, all-to-allv
   kBruck,            // "bruck": all-to-all
   kDirect,           // "direct": all-reduce, reduce-scatter, all-gather, all-to-all(v), broadcast
+  kHierarchical,     // "hier": all-reduce over groups of members behind one switch (an
+                     // UltraServer's nodes): direct inside each group, ring across the groups
+                     // (hierarchical.h); without groups, the ring over everyone
 };
 
 enum class CollectiveKind : int {
@@ -39,8 +42,8 @@ enum class CollectiveKind : int {
   kBarrier,
 };
 
-// "auto", "ring", "rhd", "tree", "pairwise", "bruck", "direct" (case-insensitive). Anything else is
-// InvalidArgument listing the valid names.
+// "auto", "ring", "rhd", "tree", "pairwise", "bruck", "direct", "hier" (case-insensitive). Anything
+// else is InvalidArgument listing the valid names.
 absl::StatusOr<Algorithm> ParseAlgorithm(absl::string_view name);
 absl::string_view AlgorithmName(Algorithm algorithm);
 absl::string_view CollectiveKindName(CollectiveKind kind);

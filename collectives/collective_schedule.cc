@@ -6,6 +6,7 @@
 #include "collectives/bruck_all_to_all.h"
 #include "collectives/direct.h"
 #include "collectives/halving_doubling.h"
+#include "collectives/hierarchical.h"
 #include "collectives/pairwise_all_to_all.h"
 #include "collectives/ring.h"
 #include "collectives/ring_all_gather.h"
@@ -36,7 +37,8 @@ absl::Status NotImplemented(CollectiveKind kind, Algorithm algorithm) {
 
 }  // namespace
 
-absl::StatusOr<Schedule> AllReduceSchedule(Algorithm algorithm, int rank, int size, size_t count) {
+absl::StatusOr<Schedule> AllReduceSchedule(Algorithm algorithm, int rank, int size, size_t count,
+                                           int group_size) {
   constexpr CollectiveKind kKind = CollectiveKind::kAllReduce;
   if (absl::Status s = CheckRanks(kKind, rank, size, 0); !s.ok()) return s;
   switch (algorithm) {
@@ -48,6 +50,8 @@ absl::StatusOr<Schedule> AllReduceSchedule(Algorithm algorithm, int rank, int si
       return TreeAllReduce(rank, size, count);
     case Algorithm::kDirect:
       return DirectAllReduce(rank, size, count);
+    case Algorithm::kHierarchical:
+      return HierarchicalAllReduce(rank, size, group_size, count, Algorithm::kRing);
     default:
       return NotImplemented(kKind, algorithm);
   }

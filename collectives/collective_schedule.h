@@ -15,7 +15,9 @@ namespace ultracc::collectives {
 
 // Each fails with InvalidArgument when `algorithm` is kAuto or does not implement the collective
 // (resolve it with ChooseAlgorithm first), or when rank/size/root are out of range.
-absl::StatusOr<Schedule> AllReduceSchedule(Algorithm algorithm, int rank, int size, size_t count);
+// `group_size`: members per group for kHierarchical (it must divide `size`; 1: no groups).
+absl::StatusOr<Schedule> AllReduceSchedule(Algorithm algorithm, int rank, int size, size_t count,
+                                           int group_size = 1);
 absl::StatusOr<Schedule> ReduceScatterSchedule(Algorithm algorithm, int rank, int size,
                                                size_t block_count);
 absl::StatusOr<Schedule> AllGatherSchedule(Algorithm algorithm, int rank, int size,

@@ -87,6 +87,9 @@ struct NodeEngineOptions {
   // Answers kAuto (see ResolveAlgorithm in algorithm_chooser.h); null: the size rule. Shared, so
   // that engines of one process can share one chooser's cache.
   std::shared_ptr<const AlgorithmChooser> chooser;
+  // Members per group behind one switch (an UltraServer's nodes), consecutive in member order,
+  // for the hierarchical all-reduce; 1, or a count that does not divide num_nodes: no groups.
+  int group_members = 1;
 };
 
 // The bound stated above on |computed - exact| of one kSum or kAvg result element whose world

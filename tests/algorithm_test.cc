@@ -12,7 +12,7 @@ using ::testing::HasSubstr;
 TEST(AlgorithmTest, ParsesEveryNameBothWays) {
   for (Algorithm a :
        {Algorithm::kAuto, Algorithm::kRing, Algorithm::kHalvingDoubling, Algorithm::kTree,
-        Algorithm::kPairwise, Algorithm::kBruck, Algorithm::kDirect}) {
+        Algorithm::kPairwise, Algorithm::kBruck, Algorithm::kDirect, Algorithm::kHierarchical}) {
     absl::StatusOr<Algorithm> parsed = ParseAlgorithm(AlgorithmName(a));
     ASSERT_TRUE(parsed.ok()) << parsed.status();
     EXPECT_EQ(*parsed, a);
@@ -26,7 +26,7 @@ TEST(AlgorithmTest, UnknownNameListsTheValidOnes) {
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(parsed.status().message(), HasSubstr("\"butterfly\""));
   EXPECT_THAT(parsed.status().message(),
-              HasSubstr("auto, ring, rhd, tree, pairwise, bruck, direct"));
+              HasSubstr("auto, ring, rhd, tree, pairwise, bruck, direct, hier"));
 }
 
 TEST(AlgorithmTest, ForcedChoiceThatAppliesIsKept) {
@@ -36,6 +36,11 @@ TEST(AlgorithmTest, ForcedChoiceThatAppliesIsKept) {
             Algorithm::kBruck);
   EXPECT_EQ(*ChooseAlgorithm(CollectiveKind::kReduceScatter, 4, 3, Algorithm::kDirect),
             Algorithm::kDirect);
+  EXPECT_EQ(*ChooseAlgorithm(CollectiveKind::kAllReduce, 4, 6, Algorithm::kHierarchical),
+            Algorithm::kHierarchical);
+  // Only all-reduce has a hierarchical schedule; the others keep the size rule.
+  EXPECT_EQ(*ChooseAlgorithm(CollectiveKind::kReduceScatter, 1 << 30, 6, Algorithm::kHierarchical),
+            Algorithm::kRing);
 }
 
 TEST(AlgorithmTest, ForcedChoiceThatDoesNotApplyFallsBackToTheDefault) {

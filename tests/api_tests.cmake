@@ -65,7 +65,7 @@ endforeach()
 # reduce-scatter, all-gather), pairwise (all-to-all, all-to-allv) and tree (broadcast, reduce).
 # One test per collective, reductions split by dtype half.
 set(ULTRACC_LARGE_COUNT 1048579)
-set(ULTRACC_LARGE_ALGOS_allreduce auto,rhd,tree,direct)
+set(ULTRACC_LARGE_ALGOS_allreduce auto,rhd,tree,direct,hier)
 set(ULTRACC_LARGE_ALGOS_reducescatter auto,rhd,direct)
 set(ULTRACC_LARGE_ALGOS_reduce auto)
 set(ULTRACC_LARGE_ALGOS_allgather auto,rhd,direct)
@@ -119,7 +119,8 @@ set(ULTRACC_ALGO_tree allreduce,broadcast,reduce)
 set(ULTRACC_ALGO_pairwise alltoall,alltoallv)
 set(ULTRACC_ALGO_bruck alltoall)
 set(ULTRACC_ALGO_direct allreduce,reducescatter,allgather,alltoall,alltoallv,broadcast)
-foreach(algo ring rhd tree pairwise bruck direct)
+set(ULTRACC_ALGO_hier allreduce)
+foreach(algo ring rhd tree pairwise bruck direct hier)
   foreach(world 1 2 3 4 5 8)
     ultracc_api_test(ApiAlgorithm.${algo}.w${world} TIMEOUT 240 ENV ULTRACC_ALGO=${algo}
                      ARGS --threads ${world} --collectives ${ULTRACC_ALGO_${algo}})
@@ -152,6 +153,15 @@ ultracc_api_test(ApiTopology.small_cluster TIMEOUT 240 COST 10
 # rank's engine (one chip per member) tunes for that layout.
 ultracc_api_test(ApiTopology.embedded_w8 TIMEOUT 240 ENV ULTRACC_TOPOLOGY=${ULTRACC_SMALL_CLUSTER}
                  ARGS --threads 8 --dtypes int32,float,bfloat16)
+# The hierarchical all-reduce where it has groups: 8 thread-ranks in 2 UltraServers of 4 (every
+# count and dtype, and 2^20 + 3), and the daemons' node engines of 2 UltraServers of 2 nodes.
+ultracc_api_test(ApiTopology.embedded_w8.hier TIMEOUT 240
+                 ENV ULTRACC_TOPOLOGY=${ULTRACC_SMALL_CLUSTER} ULTRACC_ALGO=hier
+                 ARGS --threads 8 --collectives allreduce --large)
+ultracc_api_test(ApiTopology.small_cluster.hier TIMEOUT 240 ENV ULTRACC_ALGO=hier
+                 COMMAND $<TARGET_FILE:ultracc_cli> launch --topology ${ULTRACC_SMALL_CLUSTER} --
+                         $<TARGET_FILE:collectives_check>
+                 ARGS --collectives allreduce --large)
 
 # The same matrix with the nodes linked by libfabric (--transport ofi): the tcp and shm providers,
 # 2 and 3 nodes, one and two rails; and embedded mode over ofi, which split communicators also use.

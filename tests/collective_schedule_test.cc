@@ -13,9 +13,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr Algorithm kAll[] = {Algorithm::kRing,  Algorithm::kHalvingDoubling,
-                              Algorithm::kTree,  Algorithm::kPairwise,
-                              Algorithm::kBruck, Algorithm::kDirect};
+constexpr Algorithm kAll[] = {Algorithm::kRing,     Algorithm::kHalvingDoubling,
+                              Algorithm::kTree,     Algorithm::kPairwise,
+                              Algorithm::kBruck,    Algorithm::kDirect,
+                              Algorithm::kHierarchical};
 
 Schedule Must(absl::StatusOr<Schedule> schedule) {
   EXPECT_TRUE(schedule.ok()) << schedule.status();
@@ -89,6 +90,21 @@ TEST(CollectiveScheduleTest, RefusesRanksAndRootsOutOfRange) {
   AllToAllLayout short_layout = UniformAllToAllLayout(3, 2);
   EXPECT_THAT(AllToAllvSchedule(Algorithm::kPairwise, 0, 4, short_layout).status().message(),
               HasSubstr("send_counts has 3 entries"));
+}
+
+TEST(CollectiveScheduleTest, HierarchicalAllReduceTakesItsGroups) {
+  for (const auto& [size, group] : {std::pair{6, 3}, std::pair{8, 4}, std::pair{4, 1}}) {
+    SCOPED_TRACE(::testing::Message() << size << " in groups of " << group);
+    const size_t n = 11;
+    EXPECT_TRUE(testing::ExpectAllReduce(
+                    [&](int r) {
+                      return Must(AllReduceSchedule(Algorithm::kHierarchical, r, size, n, group));
+                    },
+                    size, n)
+                    .ok());
+  }
+  EXPECT_THAT(AllReduceSchedule(Algorithm::kHierarchical, 0, 6, 10, 4).status().message(),
+              HasSubstr("group size 4 does not divide the 6 members"));
 }
 
 }  // namespace

@@ -44,6 +44,8 @@ struct RoundLevels {
 std::optional<Cost> RingCost(const RankHierarchy& h, CollectiveKind kind, double bytes);
 std::optional<Cost> DirectCost(const RankHierarchy& h, CollectiveKind kind, double bytes);
 std::optional<Cost> PairwiseCost(const RankHierarchy& h, CollectiveKind kind, double bytes);
+// The hierarchical all-reduce (hierarchical.h) with the UltraServers as its groups.
+std::optional<Cost> HierarchicalCost(const RankHierarchy& h, CollectiveKind kind, double bytes);
 
 // Logarithmic rounds (log_round_costs.cc).
 std::optional<Cost> HalvingDoublingCost(const RankHierarchy& h, const RoundLevels& rounds,

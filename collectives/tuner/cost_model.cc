@@ -42,6 +42,9 @@ absl::StatusOr<Prediction> CostModel::Predict(CollectiveKind collective, Algorit
     case Algorithm::kBruck:
       cost = BruckCost(hierarchy_, collective, b);
       break;
+    case Algorithm::kHierarchical:
+      cost = HierarchicalCost(hierarchy_, collective, b);
+      break;
     case Algorithm::kAuto:  // only the barrier keeps kAuto: it has one algorithm
       if (collective == CollectiveKind::kBarrier) cost = DisseminationBarrierCost(hierarchy_);
       break;

@@ -96,4 +96,27 @@ std::optional<Cost> PairwiseCost(const RankHierarchy& h, CollectiveKind kind, do
   return cost;
 }
 
+std::optional<Cost> HierarchicalCost(const RankHierarchy& h, CollectiveKind kind, double bytes) {
+  if (kind != CollectiveKind::kAllReduce) return std::nullopt;
+  const int n = h.ranks();
+  if (n == 1) return Cost{};
+  // Groups are the UltraServers (one group of everyone when there is one).
+  constexpr int kUltraServer = 1, kCluster = 2;
+  const int group = h.top() >= kCluster ? static_cast<int>(h.level(kUltraServer).unit_ranks) : n;
+  const int groups = n / group;
+  const double chunk = bytes / group;
+  // Direct reduce-scatter and all-gather inside the group: each rank sends a chunk to every
+  // group peer, on the level that peer is at.
+  Cost inside;
+  for (int i = 0; i < kCluster; ++i) inside += Times(Hop(h, i, chunk), h.PeersAt(i));
+  Cost cost = Times(inside, 2);
+  cost.local_s = (group - 1) * chunk * h.reduce_s_per_byte();
+  if (groups > 1) {
+    // The ring all-reduce of a chunk among the groups, every round across the cluster.
+    cost += Times(Hop(h, kCluster, chunk / groups), 2.0 * (groups - 1));
+    cost.local_s += (groups - 1) * chunk / groups * h.reduce_s_per_byte();
+  }
+  return cost;
+}
+
 }  // namespace ultracc::collectives::tuner

@@ -31,6 +31,12 @@ EmbeddedComm::EmbeddedComm(int rank, int size, uint32_t comm_id, const Config& c
   engine_options.slice_bytes = config.slice_bytes;
   engine_options.transport = links_.get();
   engine_options.chooser = std::move(chooser);
+  if (config.topology != nullptr) {
+    // Ranks fill the topology's nodes in order, as for the tuner (TunerFor below).
+    const int per_node =
+        std::min<int>(size, static_cast<int>(config.topology->spec().chips_per_node()));
+    engine_options.group_members = engine::EngineGroupMembers(config, size, per_node, 1);
+  }
   engine_ = std::make_unique<collectives::NodeEngine>(engine_options);
 }
 

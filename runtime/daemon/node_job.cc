@@ -270,6 +270,8 @@ absl::Status NodeJob::ConnectNodes() {
                             absl::StrCat("node ", options_.node_rank));
   if (!chooser.ok()) return chooser.status();
   engine_options.chooser = *std::move(chooser);
+  engine_options.group_members =
+      engine::EngineGroupMembers(options_.config, nodes, 1, local_size());
   if (nodes > 1) {
     transport::TransportSpec spec;
     spec.kind = options_.job.transport().empty() ? "tcp" : options_.job.transport();

@@ -21,4 +21,10 @@ absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> EngineChoos
     const Config& config, int members, int members_per_node, int chips_per_member,
     absl::string_view who);
 
+// Members per UltraServer for the hierarchical all-reduce's groups (NodeEngineOptions::
+// group_members), for members laid out as EngineChooser takes them; 1 without a topology or when
+// they do not fit it.
+int EngineGroupMembers(const Config& config, int members, int members_per_node,
+                       int chips_per_member);
+
 }  // namespace ultracc::engine

@@ -48,6 +48,9 @@ class AlgorithmColumn {
   // What the node engines should be given to choose as For() says: the tuner when UseTopology
   // was told they tune, else null (the size rule).
   std::shared_ptr<const collectives::AlgorithmChooser> EngineChooser() const;
+  // Participants per UltraServer of the topology UseTopology was given (the hierarchical
+  // all-reduce's groups); 1 without one.
+  int GroupMembers() const { return group_members_; }
 
  private:
   std::shared_ptr<const collectives::tuner::TopologyChooser> tuner_;
@@ -55,6 +58,7 @@ class AlgorithmColumn {
   int participants_ = 1;
   int chips_ = 1;   // chips each participant stands for
   int forced_ = 0;  // collectives::Algorithm, kept as int to keep the header free of internals
+  int group_members_ = 1;
 };
 
 }  // namespace ultracc::bench

@@ -300,6 +300,7 @@ void Cluster::NodeMain(int node) {
   engine_options.transport = links_[static_cast<size_t>(node)].get();
   // With --topology the engines tune, as a job's daemons do with ULTRACC_TOPOLOGY.
   engine_options.chooser = algorithms_.EngineChooser();
+  engine_options.group_members = algorithms_.GroupMembers();
   NodeEngine engine(engine_options);
   const TableWriter table(stdout, o_.show_algorithm, !o_.topology.empty());
   const std::vector<size_t> sizes = SweepSizes(o_);
