@@ -64,7 +64,8 @@ std::vector<Algorithm> CostModel::Candidates(CollectiveKind collective) {
   if (collective == CollectiveKind::kBarrier) return {Algorithm::kAuto};
   std::vector<Algorithm> candidates;
   for (Algorithm a : {Algorithm::kRing, Algorithm::kHalvingDoubling, Algorithm::kTree,
-                      Algorithm::kPairwise, Algorithm::kBruck, Algorithm::kDirect}) {
+                      Algorithm::kPairwise, Algorithm::kBruck, Algorithm::kDirect,
+                      Algorithm::kHierarchical}) {
     if (AlgorithmApplies(collective, a)) candidates.push_back(a);
   }
   return candidates;
