@@ -18,6 +18,7 @@ target_link_libraries(fault_rank PRIVATE ultracc)
 
 # Per-communicator settings through the public C API (libultracc.so), ranks as threads.
 ultracc_add_test(comm_config_test SOURCES comm_config_test.cc LIBS ultracc absl::time TIMEOUT 120)
+ultracc_add_test(comm_abort_test SOURCES comm_abort_test.cc LIBS ultracc absl::time TIMEOUT 60)
 ultracc_add_test(block_cache_test SOURCES block_cache_test.cc LIBS ultracc_client TIMEOUT 60)
 
 ultracc_add_test(daemon_token_test SOURCES daemon_token_test.cc
