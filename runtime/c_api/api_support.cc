@@ -22,7 +22,9 @@ ultraccResult_t Fail(ultraccComm_t comm, const absl::Status& status) {
   return ToResult(status);
 }
 
-ultraccResult_t Guard(ultraccComm_t comm, const std::function<absl::Status()>& body) {
+namespace {
+
+ultraccResult_t Run(ultraccComm_t comm, const std::function<absl::Status()>& body) {
   try {
     absl::Status s = body();
     return s.ok() ? ultraccSuccess : Fail(comm, s);
@@ -33,6 +35,20 @@ ultraccResult_t Guard(ultraccComm_t comm, const std::function<absl::Status()>& b
   } catch (...) {
     return Fail(comm, absl::InternalError("unexpected exception"));
   }
+}
+
+}  // namespace
+
+ultraccResult_t Guard(ultraccComm_t comm, const std::function<absl::Status()>& body) {
+  if (comm == nullptr) return Run(comm, body);
+  comm->references.fetch_add(1, std::memory_order_relaxed);
+  const ultraccResult_t result = Run(comm, body);
+  ReleaseComm(comm);
+  return result;
+}
+
+void ReleaseComm(ultraccComm_t comm) {
+  if (comm->references.fetch_sub(1, std::memory_order_acq_rel) == 1) delete comm;
 }
 
 absl::StatusOr<Config> ProcessConfig() {

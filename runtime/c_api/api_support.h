@@ -3,6 +3,7 @@
 // message, and the process's settings.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -15,6 +16,9 @@
 
 struct ultraccComm {
   std::unique_ptr<ultracc::client::Communicator> impl;
+  // The owner's reference plus one per call in flight: ultraccCommAbort (from another thread, say)
+  // drops the owner's, and the last call out frees the handle, never one still inside it.
+  std::atomic<int> references{1};
 };
 struct ultraccStream {
   ultracc::client::Stream impl;
@@ -27,6 +31,8 @@ namespace ultracc::c_api {
 ultraccResult_t Fail(ultraccComm_t comm, const absl::Status& status);
 // Runs `body`, catching everything; failures go through Fail.
 ultraccResult_t Guard(ultraccComm_t comm, const std::function<absl::Status()>& body);
+// Drops one reference to `comm`, freeing it with the last.
+void ReleaseComm(ultraccComm_t comm);
 // The process's settings, read once.
 absl::StatusOr<Config> ProcessConfig();
 // InvalidArgument for a NULL or destroyed communicator.

@@ -196,7 +196,7 @@ ultraccResult_t ultraccCommDestroy(ultraccComm_t comm) {
     if (!s.ok()) comm->impl->Abort();
     return s;
   });
-  delete comm;
+  ultracc::c_api::ReleaseComm(comm);
   return result;
 }
 
@@ -207,7 +207,7 @@ ultraccResult_t ultraccCommAbort(ultraccComm_t comm) {
     comm->impl->Abort();
     return absl::OkStatus();
   });
-  delete comm;
+  ultracc::c_api::ReleaseComm(comm);
   return result;
 }
 
