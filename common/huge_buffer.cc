@@ -8,11 +8,6 @@
 #include <utility>
 
 namespace ultracc {
-namespace {
-
-constexpr size_t kHugePageBytes = size_t{2} << 20;
-
-}  // namespace
 
 HugeBuffer::~HugeBuffer() { Release(); }
 

@@ -11,6 +11,9 @@
 
 namespace ultracc {
 
+// The size of a transparent huge page on x86-64: buffers this large are mapped to use them.
+inline constexpr size_t kHugePageBytes = size_t{2} << 20;
+
 class HugeBuffer {
  public:
   HugeBuffer() = default;
@@ -41,7 +44,7 @@ class HugeBuffer {
 class HugeBufferPool {
  public:
   // Buffers of at least this size are worth pooling.
-  static constexpr size_t kMinBytes = size_t{2} << 20;
+  static constexpr size_t kMinBytes = kHugePageBytes;
   static HugeBufferPool& Process();
 
   // The smallest pooled buffer of at least `bytes`, else an empty one (Reserve allocates).

@@ -17,4 +17,10 @@ namespace ultracc::collectives::tuner {
 absl::StatusOr<RankLayout> MemberLayout(const topology::Topology& topology, int members,
                                         int members_per_node, int chips_per_member = 1);
 
+// Members per UltraServer of a layout MemberLayout returned: the groups of the hierarchical
+// all-reduce (NodeEngineOptions::group_members).
+inline int MembersPerUltraServer(const RankLayout& layout) {
+  return layout.ranks_per_node * layout.nodes_per_ultraserver;
+}
+
 }  // namespace ultracc::collectives::tuner

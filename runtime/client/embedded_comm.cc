@@ -19,6 +19,14 @@
 #include "transport/inproc/process_links.h"
 
 namespace ultracc::client {
+namespace {
+
+// Ranks to a node of the configured topology: they fill its nodes in rank order.
+int RanksPerNode(const Config& config, int nranks) {
+  return std::min<int>(nranks, static_cast<int>(config.topology->spec().chips_per_node()));
+}
+
+}  // namespace
 
 EmbeddedComm::EmbeddedComm(int rank, int size, uint32_t comm_id, const Config& config,
                            std::shared_ptr<transport::Transport> links,
@@ -32,10 +40,8 @@ EmbeddedComm::EmbeddedComm(int rank, int size, uint32_t comm_id, const Config& c
   engine_options.transport = links_.get();
   engine_options.chooser = std::move(chooser);
   if (config.topology != nullptr) {
-    // Ranks fill the topology's nodes in order, as for the tuner (TunerFor below).
-    const int per_node =
-        std::min<int>(size, static_cast<int>(config.topology->spec().chips_per_node()));
-    engine_options.group_members = engine::EngineGroupMembers(config, size, per_node, 1);
+    engine_options.group_members =
+        engine::EngineGroupMembers(config, size, RanksPerNode(config, size), 1);
   }
   engine_ = std::make_unique<collectives::NodeEngine>(engine_options);
 }
@@ -92,10 +98,9 @@ absl::StatusOr<std::vector<std::string>> Exchange(bootstrap::StoreClient& store,
 std::shared_ptr<const collectives::AlgorithmChooser> TunerFor(const Config& config, int nranks,
                                                               int rank) {
   if (config.topology == nullptr) return nullptr;
-  const int per_node =
-      std::min<int>(nranks, static_cast<int>(config.topology->spec().chips_per_node()));
   absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> chooser =
-      engine::EngineChooser(config, nranks, per_node, 1, absl::StrCat("rank ", rank));
+      engine::EngineChooser(config, nranks, RanksPerNode(config, nranks), 1,
+                            absl::StrCat("rank ", rank));
   if (chooser.ok()) return *std::move(chooser);
   if (config.debug_tuning) {
     LogDebug("TUNING", absl::StrCat(chooser.status().message(), "; the size rule chooses"));

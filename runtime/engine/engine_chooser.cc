@@ -39,9 +39,7 @@ int EngineGroupMembers(const Config& config, int members, int members_per_node,
   if (config.topology == nullptr) return 1;
   absl::StatusOr<collectives::tuner::RankLayout> layout = collectives::tuner::MemberLayout(
       *config.topology, members, members_per_node, chips_per_member);
-  if (!layout.ok()) return 1;
-  const int group = layout->ranks_per_node * layout->nodes_per_ultraserver;
-  return group > 0 && members % group == 0 ? group : 1;
+  return layout.ok() ? collectives::tuner::MembersPerUltraServer(*layout) : 1;
 }
 
 }  // namespace ultracc::engine

@@ -82,8 +82,7 @@ bool AlgorithmColumn::UseTopology(const std::string& spec, bool engine_tunes, st
   }
   tuner_ = *std::move(tuner);
   engine_tunes_ = engine_tunes;
-  const int group = layout->ranks_per_node * layout->nodes_per_ultraserver;
-  group_members_ = group > 0 && participants_ % group == 0 ? group : 1;
+  group_members_ = collectives::tuner::MembersPerUltraServer(*layout);
   return true;
 }
 
