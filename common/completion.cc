@@ -42,6 +42,10 @@ bool WaitWhileEquals(const std::atomic<uint32_t>& word, uint32_t expected, absl:
     if (word.load(std::memory_order_acquire) != expected) return true;
     std::this_thread::yield();
   }
+  return BlockWhileEquals(word, expected, deadline);
+}
+
+bool BlockWhileEquals(const std::atomic<uint32_t>& word, uint32_t expected, absl::Time deadline) {
   while (word.load(std::memory_order_acquire) == expected) {
     absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) return false;

@@ -53,6 +53,8 @@ class Completion {
 // Waits on a 32-bit word until it differs from `expected` or `deadline` passes; spins first.
 // Works on words in process-shared memory too. Returns false on timeout.
 bool WaitWhileEquals(const std::atomic<uint32_t>& word, uint32_t expected, absl::Time deadline);
+// The same without spinning first: for threads that are only woken up for new work.
+bool BlockWhileEquals(const std::atomic<uint32_t>& word, uint32_t expected, absl::Time deadline);
 // Wakes every waiter blocked on `word` (in any process).
 void WakeAll(std::atomic<uint32_t>& word);
 

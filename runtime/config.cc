@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "runtime/topology/topology_source.h"
+#include "transport/factory/open_transport.h"
 
 namespace ultracc {
 namespace {
@@ -112,9 +113,10 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
   if (auto s = ReadNumber<int>(lookup, "ULTRACC_LOG_LEVEL", 0, &c.log_level); !s.ok()) return s;
   if (auto s = ReadFlag(lookup, "ULTRACC_CHECK_CALLS", &c.check_calls); !s.ok()) return s;
   if (auto name = lookup("ULTRACC_TRANSPORT"); name && !name->empty()) {
-    if (*name != "auto" && *name != "tcp" && *name != "ofi") {
+    if (!transport::IsTransportKind(*name)) {
       return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_TRANSPORT='",
-                                                     *name, "' is not auto, tcp or ofi"));
+                                                     *name, "' is not one of ",
+                                                     transport::TransportKinds()));
     }
     c.transport = *name;
   }

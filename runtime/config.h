@@ -47,8 +47,9 @@ struct Config {
   // call (engine/call_agreement.h); 0 skips the check.
   bool check_calls = true;
   // ULTRACC_TRANSPORT: what ranks of embedded mode and split communicators talk over: "auto"
-  // (memory when every rank is a thread of one process, else tcp), "tcp" or "ofi" (the launcher
-  // sets it from --transport for every rank of a job).
+  // (memory when every rank is a thread of one process, else shared memory between the processes
+  // of one host and tcp between hosts), "tcp", "ofi" or "shm" (the launcher sets it from
+  // --transport for every rank of a job).
   std::string transport = "auto";
   // ULTRACC_OFI_PROVIDER: libfabric provider of the ofi transport ("" = efa, else tcp, else
   // sockets). ULTRACC_OFI_RAILS: ofi endpoints per member that large messages are striped over.

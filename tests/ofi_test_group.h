@@ -12,10 +12,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/byte_pattern.h"
 #include "transport/ofi/ofi_fabric.h"
 #include "transport/ofi/ofi_transport.h"
 
 namespace ultracc::transport::ofi {
+
+using ::ultracc::testing_support::Pattern;
 
 inline absl::Time Deadline() { return absl::Now() + absl::Seconds(60); }
 
@@ -68,18 +71,6 @@ inline Group ConnectGroup(const std::string& provider, int size, OfiOptions base
     }
   }
   return group;
-}
-
-inline std::vector<uint8_t> Pattern(size_t bytes, uint64_t seed) {
-  std::vector<uint8_t> out(bytes);
-  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
-  for (size_t i = 0; i < bytes; i += 8) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    std::memcpy(out.data() + i, &x, std::min<size_t>(8, bytes - i));
-  }
-  return out;
 }
 
 // Index of the first differing byte, or -1; avoids printing megabytes on failure.

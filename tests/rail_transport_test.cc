@@ -15,11 +15,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/byte_pattern.h"
 #include "transport/factory/open_transport.h"
 #include "transport/tcp/tcp_transport.h"
 
 namespace ultracc::transport::rails {
 namespace {
+
+using ::ultracc::testing_support::Pattern;
 
 absl::Time Deadline() { return absl::Now() + absl::Seconds(60); }
 
@@ -51,18 +54,6 @@ std::vector<absl::Status> ConnectAll(std::vector<std::unique_ptr<T>>& group) {
   }
   for (auto& t : threads) t.join();
   return results;
-}
-
-std::vector<uint8_t> Pattern(size_t bytes, uint64_t seed) {
-  std::vector<uint8_t> out(bytes);
-  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (size_t i = 0; i < bytes; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    out[i] = static_cast<uint8_t>(x);
-  }
-  return out;
 }
 
 // Sends every size in `sizes` from rank 0 to rank 1 under one tag, all posted before any

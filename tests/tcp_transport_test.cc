@@ -21,10 +21,13 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/byte_pattern.h"
 #include "transport/tcp/wire_format.h"
 
 namespace ultracc::transport::tcp {
 namespace {
+
+using ::ultracc::testing_support::Pattern;
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
@@ -78,19 +81,6 @@ Group ConnectGroup(int size) {
     }
   }
   return group;
-}
-
-// Pseudo-random bytes determined by `seed`, so a misdelivered or corrupted message shows.
-std::vector<uint8_t> Pattern(size_t bytes, uint64_t seed) {
-  std::vector<uint8_t> out(bytes);
-  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
-  for (size_t i = 0; i < bytes; i += 8) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    std::memcpy(out.data() + i, &x, std::min<size_t>(8, bytes - i));
-  }
-  return out;
 }
 
 // A blocking client socket that plays a stray; reads give up after 10 s instead of hanging.

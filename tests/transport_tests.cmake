@@ -12,3 +12,5 @@ ultracc_add_test(process_links_test SOURCES process_links_test.cc LIBS ultracc_t
                  TIMEOUT 60)
 ultracc_add_test(shaped_transport_test SOURCES shaped_transport_test.cc
                  LIBS ultracc_transport_shaping ultracc_transport_inproc TIMEOUT 60)
+ultracc_add_test(shm_transport_test SOURCES shm_transport_test.cc
+                 LIBS ultracc_transport_shm ultracc_transport_factory TIMEOUT 120)

@@ -16,6 +16,14 @@
 #include "tools/status/status_command.h"
 #include "tools/topo/topo_command.h"
 
+namespace {
+
+constexpr char kTransportHelp[] =
+    "between nodes: auto (shared memory between nodes on one host, tcp across hosts; default), "
+    "tcp, ofi (libfabric) or shm (one host only)";
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"ultracc: collective communication on an emulated Trainium-class cluster"};
   app.require_subcommand(1);
@@ -30,8 +38,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 4096));
   launch_cmd->add_option("--chips-per-node,-C", launch.chips_per_node, "ranks per node")
       ->check(CLI::Range(1, 1024));
-  launch_cmd->add_option("--transport", launch.transport, "inter-node transport: tcp or ofi")
-      ->check(CLI::IsMember({"tcp", "ofi"}));
+  launch_cmd->add_option("--transport", launch.transport, kTransportHelp)
+      ->check(CLI::IsMember({"auto", "tcp", "ofi", "shm"}));
   launch_cmd->add_option("--ofi-provider", launch.ofi_provider,
                          "libfabric provider for --transport ofi (efa, tcp, shm, sockets; default "
                          "ULTRACC_OFI_PROVIDER, else efa if present, else tcp, else sockets)");
@@ -65,8 +73,8 @@ int main(int argc, char** argv) {
   info_cmd->add_option("--nodes,-N", info.nodes, "emulated nodes")->check(CLI::Range(1, 4096));
   info_cmd->add_option("--chips-per-node,-C", info.chips_per_node, "ranks per node")
       ->check(CLI::Range(1, 1024));
-  info_cmd->add_option("--transport", info.transport, "inter-node transport: tcp or ofi")
-      ->check(CLI::IsMember({"tcp", "ofi"}));
+  info_cmd->add_option("--transport", info.transport, kTransportHelp)
+      ->check(CLI::IsMember({"auto", "tcp", "ofi", "shm"}));
   info_cmd->add_option("--ofi-provider", info.ofi_provider, "libfabric provider to check");
   info_cmd->add_option("--rails", info.ofi_rails, "ofi rails")->check(CLI::Range(1, 16));
 
@@ -80,8 +88,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 4096));
   bench_cmd->add_option("--chips-per-node,-C", bench.launch.chips_per_node, "ranks per node")
       ->check(CLI::Range(1, 1024));
-  bench_cmd->add_option("--transport", bench.launch.transport, "inter-node transport: tcp or ofi")
-      ->check(CLI::IsMember({"tcp", "ofi"}));
+  bench_cmd->add_option("--transport", bench.launch.transport, kTransportHelp)
+      ->check(CLI::IsMember({"auto", "tcp", "ofi", "shm"}));
   bench_cmd->add_option("--ofi-provider", bench.launch.ofi_provider,
                         "libfabric provider for --transport ofi");
   bench_cmd->add_option("--rails", bench.launch.ofi_rails, "ofi rails per node")

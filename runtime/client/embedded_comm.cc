@@ -135,7 +135,7 @@ absl::StatusOr<std::unique_ptr<EmbeddedComm>> EmbeddedComm::Join(
       addresses = *std::move(processes);
     } else {
       transport::TransportSpec spec;
-      spec.kind = config.transport == "auto" ? "tcp" : config.transport;
+      spec.kind = config.transport;
       spec.rank = rank;
       spec.size = nranks;
       spec.bind_host = config.bootstrap_host;

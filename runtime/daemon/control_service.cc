@@ -52,7 +52,7 @@ grpc::Status ControlService::LaunchRanks(grpc::ServerContext* context,
   if (!config.ok()) return control::ToGrpc(config.status());
   const proto::JobSpec& job = request->job();
   const int node = request->node_rank();
-  if (job.transport() != "tcp" && job.transport() != "ofi") {
+  if (!transport::IsTransportKind(job.transport())) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         absl::StrCat("transport '", job.transport(), "' is unknown; valid: ",
                                      transport::TransportKinds()));

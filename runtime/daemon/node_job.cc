@@ -274,7 +274,7 @@ absl::Status NodeJob::ConnectNodes() {
       engine::EngineGroupMembers(options_.config, nodes, 1, local_size());
   if (nodes > 1) {
     transport::TransportSpec spec;
-    spec.kind = options_.job.transport().empty() ? "tcp" : options_.job.transport();
+    spec.kind = options_.job.transport().empty() ? "auto" : options_.job.transport();
     spec.rank = options_.node_rank;
     spec.size = nodes;
     spec.bind_host = options_.config.bootstrap_host;

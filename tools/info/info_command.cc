@@ -90,8 +90,13 @@ int RunInfo(const InfoOptions& options) {
     std::printf("  between nodes        ofi over %s, %d rail%s%s\n",
                 chosen.ok() ? chosen_name.c_str() : "(no provider)", rails, rails == 1 ? "" : "s",
                 rails > 1 ? ", messages >= 256 KiB striped" : "");
-  } else {
+  } else if (options.transport == "tcp") {
     std::printf("  between nodes        tcp, one socket per node pair on %s\n",
+                config->bootstrap_host.c_str());
+  } else if (options.transport == "shm") {
+    std::printf("  between nodes        shm, a ring per node pair in shared memory (one host)\n");
+  } else {
+    std::printf("  between nodes        shm between nodes on one host, tcp on %s across hosts\n",
                 config->bootstrap_host.c_str());
   }
   std::printf("  split communicators  rank to rank over %s\n", options.transport.c_str());

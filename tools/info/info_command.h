@@ -10,7 +10,7 @@ namespace ultracc::info {
 struct InfoOptions {
   int nodes = 2;
   int chips_per_node = 4;
-  std::string transport = "tcp";
+  std::string transport = "auto";
   std::string ofi_provider;  // empty: ULTRACC_OFI_PROVIDER, else the default order
   int ofi_rails = 0;         // 0: ULTRACC_OFI_RAILS, else 1
 };

@@ -13,7 +13,7 @@ namespace ultracc::launch {
 struct LaunchOptions {
   int nodes = 1;
   int chips_per_node = 1;
-  std::string transport = "tcp";
+  std::string transport = "auto";
   std::string ofi_provider;  // empty: ULTRACC_OFI_PROVIDER if set, else libfabric's default order
   int ofi_rails = 0;         // 0: ULTRACC_OFI_RAILS if set, else 1
   // A topology spec (a preset name or an absolute file path) every daemon and rank gets as

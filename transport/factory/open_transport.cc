@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "transport/hostlocal/host_local_transport.h"
 #include "transport/ofi/ofi_transport.h"
 #include "transport/rails/rail_transport.h"
+#include "transport/shm/shm_transport.h"
 #include "transport/tcp/tcp_transport.h"
 
 namespace ultracc::transport {
@@ -40,22 +42,46 @@ absl::StatusOr<std::unique_ptr<ConnectableTransport>> OpenOfi(const TransportSpe
   return std::make_unique<rails::RailTransport>(std::move(rails), kStripeMinBytes);
 }
 
+absl::StatusOr<std::unique_ptr<ConnectableTransport>> OpenTcp(const TransportSpec& spec) {
+  tcp::TcpOptions options;
+  options.rank = spec.rank;
+  options.size = spec.size;
+  options.bind_host = spec.bind_host;
+  options.group_key = spec.group_key;
+  absl::StatusOr<std::unique_ptr<tcp::TcpTransport>> transport = tcp::TcpTransport::Listen(options);
+  if (!transport.ok()) return transport.status();
+  return std::unique_ptr<ConnectableTransport>(*std::move(transport));
+}
+
+absl::StatusOr<std::unique_ptr<ConnectableTransport>> OpenShm(const TransportSpec& spec) {
+  shm::ShmOptions options;
+  options.rank = spec.rank;
+  options.size = spec.size;
+  options.group_key = spec.group_key;
+  absl::StatusOr<std::unique_ptr<shm::ShmTransport>> transport = shm::ShmTransport::Open(options);
+  if (!transport.ok()) return transport.status();
+  return std::unique_ptr<ConnectableTransport>(*std::move(transport));
+}
+
 }  // namespace
 
-std::string TransportKinds() { return "tcp, ofi"; }
+std::string TransportKinds() { return "auto, tcp, ofi, shm"; }
+
+bool IsTransportKind(absl::string_view kind) {
+  return kind == "auto" || kind == "tcp" || kind == "ofi" || kind == "shm";
+}
 
 absl::StatusOr<std::unique_ptr<ConnectableTransport>> OpenTransport(const TransportSpec& spec) {
-  if (spec.kind == "tcp") {
-    tcp::TcpOptions options;
-    options.rank = spec.rank;
-    options.size = spec.size;
-    options.bind_host = spec.bind_host;
-    options.group_key = spec.group_key;
-    absl::StatusOr<std::unique_ptr<tcp::TcpTransport>> transport = tcp::TcpTransport::Listen(options);
-    if (!transport.ok()) return transport.status();
-    return std::unique_ptr<ConnectableTransport>(*std::move(transport));
-  }
+  if (spec.kind == "tcp") return OpenTcp(spec);
   if (spec.kind == "ofi") return OpenOfi(spec);
+  if (spec.kind == "shm") return OpenShm(spec);
+  if (spec.kind == "auto") {
+    absl::StatusOr<std::unique_ptr<ConnectableTransport>> local = OpenShm(spec);
+    if (!local.ok()) return local.status();
+    absl::StatusOr<std::unique_ptr<ConnectableTransport>> network = OpenTcp(spec);
+    if (!network.ok()) return network.status();
+    return std::make_unique<hostlocal::HostLocalTransport>(*std::move(local), *std::move(network));
+  }
   return absl::InvalidArgumentError(absl::StrCat("unknown transport '", spec.kind,
                                                  "'; valid transports are ", TransportKinds()));
 }

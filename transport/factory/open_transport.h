@@ -1,23 +1,26 @@
 // Opening the transport a group of members (the nodes of a job, or the ranks of a communicator)
-// talk over, by name: "tcp" (our own sockets) or "ofi" (libfabric: efa, tcp;ofi_rxm, shm), with
-// ofi optionally striped over several rails. Callers publish address() through their rendezvous
-// and then Connect, the same for every kind.
+// talk over, by name: "tcp" (our own sockets), "ofi" (libfabric: efa, tcp;ofi_rxm, shm), with
+// ofi optionally striped over several rails, "shm" (our shared-memory segments, members of one
+// host only) or "auto" (shm between members on one host, tcp between hosts). Callers publish
+// address() through their rendezvous and then Connect, the same for every kind.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "transport/transport.h"
 
 namespace ultracc::transport {
 
 struct TransportSpec {
-  std::string kind = "tcp";  // "tcp" or "ofi"
+  std::string kind = "tcp";  // "auto", "tcp", "ofi" or "shm"
   int rank = 0;
   int size = 1;
-  // tcp: the address to listen on, and the key members present in the handshake.
+  // tcp: the address to listen on, and the key members present in the handshake (shm checks the
+  // key too).
   std::string bind_host = "127.0.0.1";
   std::string group_key;
   // ofi: the libfabric provider ("" = efa if present, else tcp, else sockets) and the endpoints
@@ -30,8 +33,9 @@ struct TransportSpec {
   absl::Duration timeout = absl::Seconds(300);
 };
 
-// The transport kinds OpenTransport knows, for messages: "tcp, ofi".
+// The transport kinds OpenTransport knows, for messages: "auto, tcp, ofi, shm".
 std::string TransportKinds();
+bool IsTransportKind(absl::string_view kind);
 
 // An opened, not yet connected transport; errors name the kind and what was wrong.
 absl::StatusOr<std::unique_ptr<ConnectableTransport>> OpenTransport(const TransportSpec& spec);

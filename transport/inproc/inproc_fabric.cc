@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
+#include "transport/keyed_queues.h"
 
 namespace ultracc::transport::inproc {
 namespace {
@@ -27,18 +28,7 @@ struct PendingRecv {
   Request* request = nullptr;
 };
 
-using Key = std::pair<int, uint64_t>;  // (the other member, tag)
-
-// Pops the front of map[key], erasing emptied queues so finished tags do not pile up.
-template <typename T>
-bool PopFront(absl::flat_hash_map<Key, std::deque<T>>& map, const Key& key, T& out) {
-  auto it = map.find(key);
-  if (it == map.end()) return false;
-  out = std::move(it->second.front());
-  it->second.pop_front();
-  if (it->second.empty()) map.erase(it);
-  return true;
-}
+using Key = PeerTag;  // (the other member, tag)
 
 }  // namespace
 
@@ -199,8 +189,8 @@ class InProcFabric::Member final : public Transport {
   bool aborted_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status cause_ ABSL_GUARDED_BY(mu_);
   // Receives posted by this member, and messages sent to it that no receive has matched yet.
-  absl::flat_hash_map<Key, std::deque<PendingRecv>> recvs_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<Key, std::deque<PendingSend>> unexpected_ ABSL_GUARDED_BY(mu_);
+  KeyedQueues<PendingRecv> recvs_ ABSL_GUARDED_BY(mu_);
+  KeyedQueues<PendingSend> unexpected_ ABSL_GUARDED_BY(mu_);
 };
 
 InProcFabric::InProcFabric(int size) {
