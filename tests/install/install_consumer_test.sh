@@ -36,8 +36,9 @@ cc -O2 -Wall -Werror "$program" $flags -o "$work/allreduce_check"
 libraries="$(ldd "$work/allreduce_check")"
 grep -q "$prefix/lib/.*libultracc.so" <<<"$libraries" ||
   fail "the program does not load libultracc.so from the prefix: $libraries"
+# Counts across the slice and chunk boundaries; the full sweep to 2^24 runs in LaunchTest.
 (cd "$work" && "$prefix/bin/ultracc" launch --nodes 2 --chips-per-node 4 --timeout 400 -- \
-  "$work/allreduce_check")
+  "$work/allreduce_check" --counts 0,1,7,1000,65537,1048579)
 
 echo "== the collective family through the installed library"
 # shellcheck disable=SC2086
