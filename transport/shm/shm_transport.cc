@@ -48,7 +48,6 @@ struct PendingSend {
   const unsigned char* data = nullptr;
   size_t bytes = 0;
   size_t offset = 0;
-  bool started = false;
   Request* request = nullptr;
 };
 
@@ -415,21 +414,18 @@ class ShmTransport::State {
     Done done;
     while (!stop.load(std::memory_order_acquire)) {
       const uint32_t bell = header->doorbell.load(std::memory_order_acquire);
-      bool progressed;
+      bool progressed, waiting;
       {
         std::lock_guard<std::mutex> lock(mu);
         progressed = Pump(done);
+        waiting = HasPending();
       }
       Finish(done);
       if (progressed) continue;
       header->sleeping.store(1, std::memory_order_seq_cst);
       // Spinning pays only while a request waits on us; an idle member would only take the
-      // cores from the processes that have work.
-      bool waiting;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        waiting = HasPending();
-      }
+      // cores from the processes that have work. A request posted after this look only misses
+      // the spin: the chunk or free slot it waits for rings the doorbell either way.
       if (waiting) {
         WaitWhileEquals(header->doorbell, bell, absl::Now() + kSleepSlice);
       } else {
