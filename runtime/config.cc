@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "runtime/topology/topology_source.h"
-#include "transport/factory/open_transport.h"
+#include "transport/factory/transport_kinds.h"
 
 namespace ultracc {
 namespace {

@@ -9,7 +9,7 @@
 #include "runtime/control/token.h"
 #include "runtime/daemon/launch_request.h"
 #include "runtime/log.h"
-#include "transport/factory/open_transport.h"
+#include "transport/factory/transport_kinds.h"
 
 namespace ultracc::daemon {
 namespace {

@@ -65,12 +65,6 @@ absl::StatusOr<std::unique_ptr<ConnectableTransport>> OpenShm(const TransportSpe
 
 }  // namespace
 
-std::string TransportKinds() { return "auto, tcp, ofi, shm"; }
-
-bool IsTransportKind(absl::string_view kind) {
-  return kind == "auto" || kind == "tcp" || kind == "ofi" || kind == "shm";
-}
-
 absl::StatusOr<std::unique_ptr<ConnectableTransport>> OpenTransport(const TransportSpec& spec) {
   if (spec.kind == "tcp") return OpenTcp(spec);
   if (spec.kind == "ofi") return OpenOfi(spec);

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "transport/factory/transport_kinds.h"
 #include "transport/transport.h"
 
 namespace ultracc::transport {
@@ -32,10 +32,6 @@ struct TransportSpec {
   // (at least 2 s, at most 10 s), so a killed peer fails its survivors well within it.
   absl::Duration timeout = absl::Seconds(300);
 };
-
-// The transport kinds OpenTransport knows, for messages: "auto, tcp, ofi, shm".
-std::string TransportKinds();
-bool IsTransportKind(absl::string_view kind);
 
 // An opened, not yet connected transport; errors name the kind and what was wrong.
 absl::StatusOr<std::unique_ptr<ConnectableTransport>> OpenTransport(const TransportSpec& spec);
