@@ -51,10 +51,12 @@ class SpecChecker {
       : spec_(spec), source_(source), locations_(locations) {}
 
   absl::Status Check() {
-    // `&`, not `&&`: every bad count is reported, not just the first.
-    const bool counts_ok = CheckCount("chips_per_node", spec_.chips_per_node()) &
-                           CheckCount("nodes_per_ultraserver", spec_.nodes_per_ultraserver()) &
-                           CheckCount("ultraservers", spec_.ultraservers());
+    // Each count is checked on its own line so that every bad count is reported, not just the
+    // first.
+    const bool chips_ok = CheckCount("chips_per_node", spec_.chips_per_node());
+    const bool nodes_ok = CheckCount("nodes_per_ultraserver", spec_.nodes_per_ultraserver());
+    const bool servers_ok = CheckCount("ultraservers", spec_.ultraservers());
+    const bool counts_ok = chips_ok && nodes_ok && servers_ok;
     const int64_t nodes = int64_t{spec_.nodes_per_ultraserver()} * spec_.ultraservers();
     const int64_t chips = nodes * spec_.chips_per_node();
     if (counts_ok && chips > kMaxChips) {

@@ -12,21 +12,22 @@
 #include "absl/strings/str_join.h"
 #include "collectives/algorithm.h"
 #include "runtime/config.h"
+#include "transport/ofi/fabric_library.h"
 #include "transport/ofi/ofi_fabric.h"
 
 namespace ultracc::info {
 namespace {
 
 // Every provider libfabric reports on this host, whatever it offers.
-std::vector<std::string> AllProviders() {
+std::vector<std::string> AllProviders(const transport::ofi::FabricLibrary& library) {
   std::vector<std::string> names;
   fi_info* found = nullptr;
-  if (fi_getinfo(FI_VERSION(1, 17), nullptr, nullptr, 0, nullptr, &found) != 0) return names;
+  if (library.getinfo(FI_VERSION(1, 17), nullptr, nullptr, 0, nullptr, &found) != 0) return names;
   for (fi_info* info = found; info != nullptr; info = info->next) {
     std::string name = info->fabric_attr->prov_name;
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
-  fi_freeinfo(found);
+  library.freeinfo(found);
   return names;
 }
 
@@ -54,9 +55,18 @@ int RunInfo(const InfoOptions& options) {
 
   std::printf("ultracc 0.1.0\n\n");
   std::printf("libfabric\n");
-  std::printf("  library version      %s (built against %s)\n", Version(fi_version()).c_str(),
-              Version(FI_VERSION(FI_MAJOR_VERSION, FI_MINOR_VERSION)).c_str());
-  std::vector<std::string> all = AllProviders();
+  const std::string built_against = Version(FI_VERSION(FI_MAJOR_VERSION, FI_MINOR_VERSION));
+  absl::StatusOr<const transport::ofi::FabricLibrary*> library =
+      transport::ofi::LoadFabricLibrary();
+  if (!library.ok()) {
+    std::printf("  library version      not loadable (built against %s): %s\n",
+                built_against.c_str(), std::string(library.status().message()).c_str());
+  } else {
+    std::printf("  library version      %s (built against %s)\n",
+                Version((*library)->version()).c_str(), built_against.c_str());
+  }
+  std::vector<std::string> all =
+      library.ok() ? AllProviders(**library) : std::vector<std::string>{};
   std::printf("  providers            %s\n", all.empty() ? "none" : absl::StrJoin(all, ", ").c_str());
   std::vector<std::string> usable = transport::ofi::ListUsableProviders();
   std::printf("  usable by ofi        %s (tagged RDM, 64 tag bits, 8-byte CQ data)\n",

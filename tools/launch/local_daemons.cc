@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -64,19 +65,24 @@ LocalDaemons::~LocalDaemons() { Stop(absl::ZeroDuration()); }
 absl::StatusOr<std::vector<std::string>> LocalDaemons::Start(const std::string& binary, int count,
                                                              const std::string& token,
                                                              absl::Time deadline) {
-  std::vector<std::string> addresses;
   const std::string token_entry = absl::StrCat("ULTRACC_JOB_TOKEN=", token);
-  for (int i = 0; i < count; ++i) {
+  // All are started before any is waited for: each takes a fraction of a second to come up, and
+  // an 8-node job would otherwise pay that eight times over.
+  std::vector<int> lines_from;  // read ends of the daemons' stdout, in node order
+  absl::Status started = absl::OkStatus();
+  for (int i = 0; i < count && started.ok(); ++i) {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) {
-      return absl::ResourceExhaustedError(absl::StrCat("pipe2: ", strerror(errno)));
+      started = absl::ResourceExhaustedError(absl::StrCat("pipe2: ", strerror(errno)));
+      break;
     }
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
       close(out[0]);
       close(out[1]);
-      return absl::ResourceExhaustedError(absl::StrCat("fork: ", strerror(errno)));
+      started = absl::ResourceExhaustedError(absl::StrCat("fork: ", strerror(errno)));
+      break;
     }
     if (pid == 0) {
       // Its own process group: a terminal's Ctrl-C reaches the launcher, which stops the job in
@@ -94,17 +100,24 @@ absl::StatusOr<std::vector<std::string>> LocalDaemons::Start(const std::string& 
     }
     close(out[1]);
     pids_.push_back(pid);
-    absl::StatusOr<std::string> line = ReadLine(out[0], deadline);
-    close(out[0]);
-    if (!line.ok()) {
-      return absl::UnavailableError(absl::StrCat("starting node daemon ", i, " (", binary,
-                                                 "): ", line.status().message()));
-    }
-    if (!absl::StartsWith(*line, kReadyPrefix)) {
-      return absl::InternalError(absl::StrCat("unexpected first line from ultraccd: ", *line));
-    }
-    addresses.push_back(line->substr(kReadyPrefix.size()));
+    lines_from.push_back(out[0]);
   }
+  std::vector<std::string> addresses;
+  for (size_t i = 0; i < lines_from.size(); ++i) {
+    if (started.ok()) {
+      absl::StatusOr<std::string> line = ReadLine(lines_from[i], deadline);
+      if (!line.ok()) {
+        started = absl::UnavailableError(
+            absl::StrCat("starting node daemon ", i, " (", binary, "): ", line.status().message()));
+      } else if (!absl::StartsWith(*line, kReadyPrefix)) {
+        started = absl::InternalError(absl::StrCat("unexpected first line from ultraccd: ", *line));
+      } else {
+        addresses.push_back(line->substr(kReadyPrefix.size()));
+      }
+    }
+    close(lines_from[i]);
+  }
+  if (!started.ok()) return started;
   return addresses;
 }
 

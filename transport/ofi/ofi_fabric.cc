@@ -17,8 +17,8 @@ namespace {
 constexpr uint32_t kApiVersion = FI_VERSION(1, 17);
 constexpr const char* kDefaultOrder[] = {"efa", "tcp;ofi_rxm", "sockets"};
 
-FiInfoPtr Hints(const std::string& provider) {
-  FiInfoPtr hints(fi_allocinfo());
+FiInfoPtr Hints(const FabricLibrary& library, const std::string& provider) {
+  FiInfoPtr hints(library.dupinfo(nullptr));  // what fi_allocinfo does
   hints->caps = FI_TAGGED | FI_MSG | FI_SEND | FI_RECV | FI_DIRECTED_RECV;
   hints->mode = FI_CONTEXT | FI_CONTEXT2;
   hints->ep_attr->type = FI_EP_RDM;
@@ -49,16 +49,16 @@ std::string Unfit(const fi_info& info) {
   return "";
 }
 
-FiInfoPtr GetInfo(const std::string& provider, std::string* why_not) {
-  FiInfoPtr hints = Hints(provider);
+FiInfoPtr GetInfo(const FabricLibrary& library, const std::string& provider, std::string* why_not) {
+  FiInfoPtr hints = Hints(library, provider);
   fi_info* found = nullptr;
-  if (fi_getinfo(kApiVersion, nullptr, nullptr, 0, hints.get(), &found) != 0 || !found) {
+  if (library.getinfo(kApiVersion, nullptr, nullptr, 0, hints.get(), &found) != 0 || !found) {
     return nullptr;
   }
   FiInfoPtr list(found);
   for (fi_info* info = found; info; info = info->next) {
     std::string unfit = Unfit(*info);
-    if (unfit.empty()) return FiInfoPtr(fi_dupinfo(info));
+    if (unfit.empty()) return FiInfoPtr(library.dupinfo(info));
     if (why_not) *why_not = unfit;
   }
   return nullptr;
@@ -66,13 +66,19 @@ FiInfoPtr GetInfo(const std::string& provider, std::string* why_not) {
 
 }  // namespace
 
-std::string FiErrorText(int code) { return fi_strerror(code < 0 ? -code : code); }
+std::string FiErrorText(int code) {
+  return LoadedFabricLibrary().strerror(code < 0 ? -code : code);
+}
 
 std::vector<std::string> ListUsableProviders() {
   std::vector<std::string> names;
-  FiInfoPtr hints = Hints("");
+  absl::StatusOr<const FabricLibrary*> library = LoadFabricLibrary();
+  if (!library.ok()) return names;
+  FiInfoPtr hints = Hints(**library, "");
   fi_info* found = nullptr;
-  if (fi_getinfo(kApiVersion, nullptr, nullptr, 0, hints.get(), &found) != 0) return names;
+  if ((*library)->getinfo(kApiVersion, nullptr, nullptr, 0, hints.get(), &found) != 0) {
+    return names;
+  }
   FiInfoPtr list(found);
   for (fi_info* info = found; info; info = info->next) {
     std::string name = info->fabric_attr->prov_name;
@@ -84,16 +90,19 @@ std::vector<std::string> ListUsableProviders() {
 }
 
 absl::StatusOr<FiInfoPtr> SelectProvider(const std::string& provider) {
+  absl::StatusOr<const FabricLibrary*> loaded = LoadFabricLibrary();
+  if (!loaded.ok()) return loaded.status();
+  const FabricLibrary& library = **loaded;
   std::string why_not;
   if (provider.empty()) {
     for (const char* name : kDefaultOrder) {
-      if (FiInfoPtr info = GetInfo(name, nullptr)) return info;
+      if (FiInfoPtr info = GetInfo(library, name, nullptr)) return info;
     }
   } else {
-    if (FiInfoPtr info = GetInfo(provider, &why_not)) return info;
+    if (FiInfoPtr info = GetInfo(library, provider, &why_not)) return info;
     // libfabric 1.17 serves RDM over tcp and verbs only through the ofi_rxm utility layer.
     if (provider.find(';') == std::string::npos) {
-      if (FiInfoPtr info = GetInfo(provider + ";ofi_rxm", &why_not)) return info;
+      if (FiInfoPtr info = GetInfo(library, provider + ";ofi_rxm", &why_not)) return info;
     }
   }
   std::vector<std::string> usable = ListUsableProviders();
@@ -109,7 +118,7 @@ absl::StatusOr<std::unique_ptr<OfiDomain>> OfiDomain::Open(FiInfoPtr info) {
   std::unique_ptr<OfiDomain> domain(new OfiDomain(std::move(info)));
   fi_info* i = domain->info_.get();
   DomainFids& fids = *domain->fids_;
-  if (int rc = fi_fabric(i->fabric_attr, &fids.fabric, nullptr); rc != 0) {
+  if (int rc = LoadedFabricLibrary().fabric(i->fabric_attr, &fids.fabric, nullptr); rc != 0) {
     return absl::UnavailableError(
         absl::StrCat("ofi: fi_fabric(", i->fabric_attr->prov_name, "): ", FiErrorText(rc)));
   }

@@ -14,11 +14,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "transport/ofi/fabric_library.h"
 
 namespace ultracc::transport::ofi {
 
 struct FiInfoDeleter {
-  void operator()(fi_info* info) const { fi_freeinfo(info); }
+  void operator()(fi_info* info) const { LoadedFabricLibrary().freeinfo(info); }
 };
 using FiInfoPtr = std::unique_ptr<fi_info, FiInfoDeleter>;
 
@@ -30,10 +31,12 @@ struct FidDeleter {
 // The libfabric error text of a negative return code, e.g. "Resource temporarily unavailable".
 std::string FiErrorText(int code);
 
-// Providers that offer what the transport needs, as fi_info names them, without duplicates.
+// Providers that offer what the transport needs, as fi_info names them, without duplicates (none
+// when libfabric cannot be loaded).
 std::vector<std::string> ListUsableProviders();
 
-// The fi_info of `provider` ("" picks the default), or NotFound listing the usable providers.
+// The fi_info of `provider` ("" picks the default), or NotFound listing the usable providers, or
+// Unavailable when libfabric cannot be loaded.
 absl::StatusOr<FiInfoPtr> SelectProvider(const std::string& provider);
 
 // An open fabric and its domain; closes the domain, then the fabric, when destroyed.

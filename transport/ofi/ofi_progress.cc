@@ -225,7 +225,7 @@ void ProgressEngine::OnError(const fi_cq_err_entry& error) {
   char text[256] = "";
   fi_cq_strerror(endpoint_->cq(), error.prov_errno, error.err_data, text, sizeof(text));
   const std::string cause =
-      absl::StrCat(fi_strerror(code), text[0] ? " (" : "", text, text[0] ? ")" : "");
+      absl::StrCat(FiErrorText(code), text[0] ? " (" : "", text, text[0] ? ")" : "");
   auto* heartbeat = static_cast<Heartbeat*>(error.op_context);
   if (heartbeat >= heartbeat_out_.data() && heartbeat < heartbeat_out_.data() + settings_.size) {
     heartbeat->in_flight = false;
