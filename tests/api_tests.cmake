@@ -102,11 +102,10 @@ foreach(world 1 2 3 4 5 8)
   endforeach()
 endforeach()
 # Thread-ranks meet through memory unless a transport is forced; the matrix over TCP between
-# threads of one process (multi-process jobs are the runtime tests' and ApiDaemon's).
-foreach(world 3 8)
-  ultracc_api_test(ApiEmbeddedTcp.w${world} TIMEOUT 240 ENV ULTRACC_TRANSPORT=tcp
-                   ARGS --threads ${world} --large)
-endforeach()
+# threads of one process (multi-process jobs are the runtime tests' and ApiDaemon's), with the
+# 2^20 + 3 cases at 3 ranks.
+ultracc_api_test(ApiEmbeddedTcp.w3 TIMEOUT 240 ENV ULTRACC_TRANSPORT=tcp ARGS --threads 3 --large)
+ultracc_api_test(ApiEmbeddedTcp.w8 TIMEOUT 240 ENV ULTRACC_TRANSPORT=tcp ARGS --threads 8)
 ultracc_api_test(ApiEmbedded.w3.mismatched_counts TIMEOUT 120
                  ARGS --threads 3 --collectives mismatch)
 
@@ -164,19 +163,19 @@ ultracc_api_test(ApiTopology.small_cluster.hier TIMEOUT 240 ENV ULTRACC_ALGO=hie
                  ARGS --collectives allreduce --large)
 
 # The same matrix with the nodes linked by libfabric (--transport ofi): the tcp and shm providers,
-# 2 and 3 nodes, one and two rails; and embedded mode over ofi, which split communicators also use.
+# 2 nodes of 2 chips striped over two rails and 3 nodes of one chip on one rail; and embedded mode
+# over ofi, which split communicators also use.
 foreach(provider tcp shm)
-  foreach(shape 2x2 3x1)
-    string(REPLACE "x" ";" dims ${shape})
+  foreach(shape_rails 2x2x2 3x1x1)
+    string(REPLACE "x" ";" dims ${shape_rails})
     list(GET dims 0 nodes)
     list(GET dims 1 chips)
-    foreach(rails 1 2)
-      set(launch $<TARGET_FILE:ultracc_cli> launch --nodes ${nodes} --chips-per-node ${chips}
-          --transport ofi --ofi-provider ${provider} --rails ${rails} --
-          $<TARGET_FILE:collectives_check>)
-      ultracc_api_test(ApiDaemonOfi.${provider}.${shape}.rails${rails} TIMEOUT 300 COST 10
-                       COMMAND ${launch} ARGS --large)
-    endforeach()
+    list(GET dims 2 rails)
+    set(launch $<TARGET_FILE:ultracc_cli> launch --nodes ${nodes} --chips-per-node ${chips}
+        --transport ofi --ofi-provider ${provider} --rails ${rails} --
+        $<TARGET_FILE:collectives_check>)
+    ultracc_api_test(ApiDaemonOfi.${provider}.${nodes}x${chips}.rails${rails} TIMEOUT 300 COST 10
+                     COMMAND ${launch} ARGS --large)
   endforeach()
   # Every buffer registered as efa requires (rank arenas page by page and kept, others per call).
   ultracc_api_test(ApiDaemonOfi.${provider}.2x2.mr_local TIMEOUT 300 COST 10
