@@ -86,7 +86,7 @@ struct NodeEngineOptions {
   int local_threads = 1;
   // Answers kAuto (see ResolveAlgorithm in algorithm_chooser.h); null: the size rule. Shared, so
   // that engines of one process can share one chooser's cache.
-  std::shared_ptr<const AlgorithmChooser> chooser;
+  std::shared_ptr<const AlgorithmChooser> chooser = nullptr;
   // Members per group behind one switch (an UltraServer's nodes), consecutive in member order,
   // for the hierarchical all-reduce; 1, or a count that does not divide num_nodes: no groups.
   int group_members = 1;

@@ -5,16 +5,18 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "collectives/datatype.h"
@@ -47,12 +49,74 @@ inline constexpr DataType kAllTypes[] = {
 inline constexpr RedOp kAllOps[] = {RedOp::kSum, RedOp::kProd, RedOp::kMax, RedOp::kMin,
                                     RedOp::kAvg};
 
+// One long-lived thread per node: creating threads for every collective cost more than the small
+// collectives of the matrices themselves.
+class NodeThreads {
+ public:
+  explicit NodeThreads(int nodes) {
+    for (int n = 0; n < nodes; ++n) threads_.emplace_back([this, n] { Loop(n); });
+  }
+  ~NodeThreads() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    for (std::thread& t : threads_) t.join();
+  }
+  NodeThreads(const NodeThreads&) = delete;
+  NodeThreads& operator=(const NodeThreads&) = delete;
+
+  // Runs body(n) on thread n for every n and returns their statuses. A body still running after
+  // `wait` is a hung collective: the test fails and the process ends rather than hang.
+  std::vector<absl::Status> RunOnEach(const std::function<absl::Status(int)>& body,
+                                      absl::Duration wait) {
+    absl::MutexLock lock(&mu_);
+    body_ = &body;
+    statuses_.assign(threads_.size(), absl::OkStatus());
+    finished_ = 0;
+    ++round_;
+    auto all_finished = [this] { return finished_ == threads_.size(); };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&all_finished), wait)) {
+      ADD_FAILURE() << "a node did not finish within " << wait;
+      std::abort();
+    }
+    body_ = nullptr;
+    return statuses_;
+  }
+
+ private:
+  void Loop(int n) {
+    uint64_t seen = 0;
+    while (true) {
+      absl::MutexLock lock(&mu_);
+      auto work = [this, &seen] { return stopping_ || round_ != seen; };
+      mu_.Await(absl::Condition(&work));
+      if (stopping_) return;
+      seen = round_;
+      const std::function<absl::Status(int)>* body = body_;
+      mu_.Unlock();
+      absl::Status status = (*body)(n);
+      mu_.Lock();
+      statuses_[n] = std::move(status);
+      ++finished_;
+    }
+  }
+
+  absl::Mutex mu_;
+  bool stopping_ = false;
+  uint64_t round_ = 0;
+  const std::function<absl::Status(int)>* body_ = nullptr;
+  std::vector<absl::Status> statuses_;
+  size_t finished_ = 0;
+  std::vector<std::thread> threads_;  // last: they start using the members above at once
+};
+
 // One thread per node, each driving its own engine over a shared fabric. Engines split large
 // local passes over `local_threads` threads, as in a daemon.
 class Cluster {
  public:
   explicit Cluster(Shape shape, size_t slice_bytes = 4096, int local_threads = 3)
-      : shape_(shape), fabric_(shape.nodes) {
+      : shape_(shape), fabric_(shape.nodes), threads_(shape.nodes) {
     for (int n = 0; n < shape.nodes; ++n) {
       engines_.push_back(
           std::make_unique<NodeEngine>(NodeEngineOptions{.node_rank = n,
@@ -70,20 +134,8 @@ class Cluster {
       absl::Duration deadline = absl::Seconds(60)) {
     const uint64_t op_seq = ++op_seq_;
     const absl::Time until = absl::Now() + deadline;
-    std::vector<std::future<absl::Status>> running;
-    for (int n = 0; n < shape_.nodes; ++n) {
-      running.push_back(
-          std::async(std::launch::async, [&, n] { return body(n, *engines_[n], op_seq, until); }));
-    }
-    std::vector<absl::Status> statuses;
-    for (auto& future : running) {
-      if (future.wait_for(std::chrono::seconds(90) + absl::ToChronoSeconds(deadline)) !=
-          std::future_status::ready) {
-        ADD_FAILURE() << "a node did not finish within the deadline";
-      }
-      statuses.push_back(future.get());
-    }
-    return statuses;
+    return threads_.RunOnEach([&](int n) { return body(n, *engines_[n], op_seq, until); },
+                              deadline + absl::Seconds(90));
   }
 
   const Shape& shape() const { return shape_; }
@@ -93,6 +145,7 @@ class Cluster {
   transport::inproc::InProcFabric fabric_;
   std::vector<std::unique_ptr<NodeEngine>> engines_;
   uint64_t op_seq_ = 0;
+  NodeThreads threads_;
 };
 
 inline bool IsSigned(DataType t) {
