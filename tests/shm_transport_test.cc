@@ -226,14 +226,18 @@ TEST(ShmTransportTest, AbortFailsPendingAndFutureRequestsWithTheCauseAndTellsThe
 
 TEST(ShmTransportTest, APeerProcessThatExitsIsNamedAndWhatItSentIsDelivered) {
   // Fork before this process starts any thread of its own.
-  int to_child[2], to_parent[2];
+  // Addresses go both ways; `go` tells the child that the parent has mapped its segment, which
+  // must happen while the child is alive (it is found through /proc/<pid>/fd).
+  int to_child[2], to_parent[2], go[2];
   ASSERT_EQ(pipe(to_child), 0);
   ASSERT_EQ(pipe(to_parent), 0);
+  ASSERT_EQ(pipe(go), 0);
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
     close(to_child[1]);
     close(to_parent[0]);
+    close(go[1]);
     auto me = ShmTransport::Open({.rank = 1, .size = 2, .group_key = kKey});
     if (!me.ok()) _exit(2);
     const std::string mine = (*me)->address();
@@ -245,6 +249,8 @@ TEST(ShmTransportTest, APeerProcessThatExitsIsNamedAndWhatItSentIsDelivered) {
     const ssize_t n = read(to_child[0], buffer, sizeof(buffer) - 1);
     if (n <= 0) _exit(4);
     if (!(*me)->Connect({std::string(buffer, n), mine}, Deadline()).ok()) _exit(5);
+    char connected = 0;
+    if (read(go[0], &connected, 1) != 1) _exit(7);
     uint64_t value = 42;
     Request send;
     (*me)->PostSend(0, 1, &value, 8, &send);
@@ -253,6 +259,7 @@ TEST(ShmTransportTest, APeerProcessThatExitsIsNamedAndWhatItSentIsDelivered) {
   }
   close(to_child[0]);
   close(to_parent[1]);
+  close(go[0]);
   uint64_t got = 0, never = 0;
   Request recv, lost;
   std::unique_ptr<ShmTransport> me = OpenOrDie(0, 2);
@@ -263,7 +270,10 @@ TEST(ShmTransportTest, APeerProcessThatExitsIsNamedAndWhatItSentIsDelivered) {
   const std::string mine = me->address();
   ASSERT_EQ(write(to_child[1], mine.data(), mine.size()), static_cast<ssize_t>(mine.size()));
   close(to_child[1]);
-  ASSERT_TRUE(me->Connect({mine, std::string(buffer, n)}, Deadline()).ok());
+  const absl::Status connected = me->Connect({mine, std::string(buffer, n)}, Deadline());
+  ASSERT_EQ(write(go[1], "c", 1), 1);  // even after a failure: the child must not wait forever
+  close(go[1]);
+  ASSERT_TRUE(connected.ok()) << connected;
   int wstatus = 0;
   ASSERT_EQ(waitpid(child, &wstatus, 0), child);
   EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << wstatus;

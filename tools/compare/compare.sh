@@ -135,7 +135,7 @@ chips=$saved_chips
 printf "# %-26s %10s %12s %12s\n" "run" "busbw" "x 1 node" "x same chips"
 printf "  %-26s %10.3f %12.2f %12s\n" "1 node x $chips" "$one" 1 "-"
 printf "  %-26s %10.3f %12s %12.2f\n" "1 node x $((2 * chips))" "$same" "-" 1
-for t in "tcp" "ofi shm"; do
+for t in "shm" "tcp" "ofi shm"; do
   set -- $t
   flags=(--transport "$1"); [ $# -lt 2 ] || flags+=(--ofi-provider "$2")
   two=$(ultracc_run all_reduce 2 -b "$max" "${flags[@]}" | tail -1 | awk '{ print $3 }')

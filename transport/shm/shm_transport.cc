@@ -362,28 +362,31 @@ class ShmTransport::State {
     peers[index].posted = 0;
   }
 
-  // Peers that closed their segment (a load each: every pump) or whose process exited (a poll
-  // each: when `processes`). mu held.
-  void CheckPeers(bool processes, Done& done) {
-    for (int index = 0; index < options.size; ++index) {
-      Peer& peer = peers[index];
-      if (!peer.connected || peer.lost) continue;
-      if (peer.header->closed.load(std::memory_order_acquire) != 0) {
-        Drain(index, done);
-        char said[sizeof(peer.header->cause) + 1] = {};
-        std::memcpy(said, peer.header->cause, sizeof(peer.header->cause));
-        MarkLost(index,
-                 absl::UnavailableError(
-                     absl::StrCat(Who(), ": peer rank ", index, " closed its transport: ", said)),
-                 done);
-      } else if (processes && ProcessExited(peer.pid, peer.pidfd)) {
-        Drain(index, done);
-        MarkLost(index,
-                 absl::UnavailableError(
-                     absl::StrCat(Who(), ": peer rank ", index, " (pid ", peer.pid, ") exited")),
-                 done);
-      }
+  // Whether peer `index` closed its segment (a load) or, when `process`, its process exited (a
+  // poll); marks it lost if so. mu held.
+  void CheckPeer(int index, bool process, Done& done) {
+    Peer& peer = peers[index];
+    if (!peer.connected || peer.lost) return;
+    if (peer.header->closed.load(std::memory_order_acquire) != 0) {
+      Drain(index, done);
+      char said[sizeof(peer.header->cause) + 1] = {};
+      std::memcpy(said, peer.header->cause, sizeof(peer.header->cause));
+      MarkLost(index,
+               absl::UnavailableError(
+                   absl::StrCat(Who(), ": peer rank ", index, " closed its transport: ", said)),
+               done);
+    } else if (process && ProcessExited(peer.pid, peer.pidfd)) {
+      Drain(index, done);
+      MarkLost(index,
+               absl::UnavailableError(
+                   absl::StrCat(Who(), ": peer rank ", index, " (pid ", peer.pid, ") exited")),
+               done);
     }
+  }
+
+  // Every peer, as CheckPeer: segments on every pump, processes when `processes`. mu held.
+  void CheckPeers(bool processes, Done& done) {
+    for (int index = 0; index < options.size; ++index) CheckPeer(index, processes, done);
   }
 
   // Receives or sends still in flight. mu held.
@@ -558,6 +561,9 @@ void ShmTransport::PostSend(int peer, uint64_t tag, const void* data, size_t byt
   {
     std::lock_guard<std::mutex> lock(s.mu);
     State::Peer& to = s.peers[peer];
+    // A send pushed inline completes at once: it must not complete into the ring of a peer that
+    // has already closed, before the progress thread noticed.
+    if (!s.aborted) s.CheckPeer(peer, false, done);
     if (s.aborted) {
       done.emplace_back(request, s.cause);
     } else if (to.lost) {
