@@ -51,6 +51,24 @@ absl::Status ReadOptionalInt(const Lookup& lookup, const std::string& name,
   return absl::OkStatus();
 }
 
+// ULTRACC_EMULATE_LINKS: a positive rate in GB/s, and only with a topology whose links it keeps.
+absl::Status ReadLinkEmulation(const Lookup& lookup, Config* c) {
+  std::optional<std::string> text = lookup("ULTRACC_EMULATE_LINKS");
+  if (!text || text->empty()) return absl::OkStatus();
+  double gbps = 0;
+  if (!absl::SimpleAtod(*text, &gbps) || !(gbps > 0) || gbps > 1e6) {
+    return absl::InvalidArgumentError(absl::StrCat("environment variable ULTRACC_EMULATE_LINKS='",
+                                                   *text, "' is not a rate in GB/s above 0"));
+  }
+  if (c->topology == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("environment variable ULTRACC_EMULATE_LINKS='", *text,
+                     "' needs ULTRACC_TOPOLOGY: the links are held to its levels' ratios"));
+  }
+  c->emulate_links_gbps = gbps;
+  return absl::OkStatus();
+}
+
 absl::Status ReadTopology(const Lookup& lookup, Config* c) {
   std::optional<std::string> spec = lookup("ULTRACC_TOPOLOGY");
   if (!spec || spec->empty()) return absl::OkStatus();
@@ -136,6 +154,7 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
     c.algorithm = *algorithm;
   }
   if (auto s = ReadTopology(lookup, &c); !s.ok()) return s;
+  if (auto s = ReadLinkEmulation(lookup, &c); !s.ok()) return s;
   if (auto s = ReadDebug(lookup, &c); !s.ok()) return s;
   return c;
 }

@@ -40,6 +40,10 @@ struct Config {
   // tuner picks each automatic algorithm from the topology's cost model instead of the size rule.
   std::string topology_spec;
   std::shared_ptr<const topology::Topology> topology;  // loaded from topology_spec; null if unset
+  // ULTRACC_EMULATE_LINKS: GB/s per node of the fastest topology level the nodes' links cross;
+  // when set (with ULTRACC_TOPOLOGY), each daemon holds its links to other nodes to the topology's
+  // bandwidth and latency ratios at that rate (runtime/engine/link_emulation.h). 0: not shaped.
+  double emulate_links_gbps = 0;
   // ULTRACC_DEBUG: comma-separated subsystems to trace; TUNING logs each new choice of the tuner
   // with its predicted time.
   bool debug_tuning = false;

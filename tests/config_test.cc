@@ -54,14 +54,22 @@ TEST(ConfigTest, ReadsEverySetting) {
 
 TEST(ConfigTest, BadValuesNameTheVariableAndValue) {
   const std::map<std::string, std::string> bad[] = {
-      {{"ULTRACC_TIMEOUT_MS", "soon"}},  {{"ULTRACC_TIMEOUT_MS", "0"}},
-      {{"ULTRACC_CHECK_CALLS", "2"}},    {{"ULTRACC_TRANSPORT", "carrier-pigeon"}},
-      {{"ULTRACC_OFI_RAILS", "0"}},      {{"ULTRACC_OFI_RAILS", "17"}},
-      {{"ULTRACC_OFI_MR_LOCAL", "yes"}}, {{"ULTRACC_ALGO", "quantum"}},
-      {{"ULTRACC_RANK", "-1"}},          {{"ULTRACC_SLICE_BYTES", "100"}},
+      {{"ULTRACC_TIMEOUT_MS", "soon"}},
+      {{"ULTRACC_TIMEOUT_MS", "0"}},
+      {{"ULTRACC_CHECK_CALLS", "2"}},
+      {{"ULTRACC_TRANSPORT", "carrier-pigeon"}},
+      {{"ULTRACC_OFI_RAILS", "0"}},
+      {{"ULTRACC_OFI_RAILS", "17"}},
+      {{"ULTRACC_OFI_MR_LOCAL", "yes"}},
+      {{"ULTRACC_ALGO", "quantum"}},
+      {{"ULTRACC_RANK", "-1"}},
+      {{"ULTRACC_SLICE_BYTES", "100"}},
       {{"ULTRACC_TOPOLOGY", "no-such-preset"}},
       {{"ULTRACC_TOPOLOGY", "trn3-ultracluster:0"}},
       {{"ULTRACC_DEBUG", "TUNING,ROUTING"}},
+      {{"ULTRACC_EMULATE_LINKS", "fast"}},
+      {{"ULTRACC_EMULATE_LINKS", "0"}},
+      {{"ULTRACC_EMULATE_LINKS", "8"}},  // without a topology
   };
   for (const auto& vars : bad) {
     const auto& [name, value] = *vars.begin();
@@ -86,6 +94,20 @@ TEST(ConfigTest, TopologyIsLoadedAndDebugSubsystemsAreRead) {
   ASSERT_NE(c->topology, nullptr);
   EXPECT_EQ(c->topology->chips(), 144);
   EXPECT_TRUE(c->debug_tuning);
+}
+
+TEST(ConfigTest, LinkEmulationNeedsATopologyAndAPositiveRate) {
+  absl::StatusOr<Config> c =
+      ParseFrom({{"ULTRACC_TOPOLOGY", "trn3-ultraserver"}, {"ULTRACC_EMULATE_LINKS", "2.5"}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->emulate_links_gbps, 2.5);
+  absl::StatusOr<Config> alone = ParseFrom({{"ULTRACC_EMULATE_LINKS", "8"}});
+  ASSERT_FALSE(alone.ok());
+  EXPECT_NE(alone.status().message().find("needs ULTRACC_TOPOLOGY"), std::string::npos)
+      << alone.status();
+  absl::StatusOr<Config> unset = ParseFrom({});
+  ASSERT_TRUE(unset.ok()) << unset.status();
+  EXPECT_EQ(unset->emulate_links_gbps, 0);
 }
 
 TEST(ConfigTest, ABadTopologySaysWhatIsWrongWithIt) {

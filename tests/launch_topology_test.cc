@@ -53,6 +53,18 @@ TEST(LaunchTopologyTest, PlacesNodesAndChipsFromTheSpecAndPassesItOn) {
   EXPECT_EQ(lines.count(8), 0u) << r.out;
 }
 
+// --emulate-links reaches every daemon and rank as ULTRACC_EMULATE_LINKS; the daemons then hold
+// their links to the spec's ratios (collectives over them: ApiTopology.small_cluster.emulated).
+TEST(LaunchTopologyTest, EmulatedLinksArePassedOn) {
+  SubprocessResult r = Launch({"--topology", kSmallCluster, "--emulate-links", "8", "--",
+                               "printenv", "ULTRACC_EMULATE_LINKS"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::map<int, std::vector<std::string>> lines = LinesByRank(r.out);
+  for (int rank = 0; rank < 8; ++rank) {
+    EXPECT_EQ(lines[rank], std::vector<std::string>{"8"}) << "rank " << rank;
+  }
+}
+
 TEST(LaunchTopologyTest, ScalesDownOnlyWhereAsked) {
   // One of the two UltraServers: 2 nodes x 2 chips; a preset travels by its name.
   SubprocessResult r = Launch(
@@ -80,6 +92,8 @@ TEST(LaunchTopologyTest, WhatDoesNotFitIsRefusedByName) {
       {{"--topology", kSmallCluster, "--chips-per-node", "4"}, {"do not fit"}},
       {{"--topology", "no-such-preset"}, {"--topology no-such-preset"}},
       {{"--ultraservers", "1"}, {"--ultraservers needs --topology"}},
+      {{"--emulate-links", "8"}, {"--emulate-links needs --topology"}},
+      {{"--topology", kSmallCluster, "--emulate-links", "-1"}, {"--emulate-links"}},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args = c.flags;

@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   launch_cmd->add_option("--ultraservers", launch_ultraservers,
                          "with --topology: keep this many of its UltraServers")
       ->check(CLI::Range(1, 1 << 20));
+  launch_cmd->add_option("--emulate-links", launch.emulate_links_gbps,
+                         "with --topology: hold the links between nodes to the topology's "
+                         "bandwidth and latency ratios, its fastest level given GBPS GB/s");
   launch_cmd->add_option("--daemons", daemons,
                          "use running daemons HOST:PORT,... (one per node; token from "
                          "ULTRACC_JOB_TOKEN) instead of starting local ones");
@@ -98,9 +101,8 @@ int main(int argc, char** argv) {
                         "with --topology: keep this many of its UltraServers")
       ->check(CLI::Range(1, 1 << 20));
   bench_cmd->add_option("--emulate-links", bench.emulate_links_gbps,
-                        "with --topology and --virtual-chips: hold the links between nodes to the "
-                        "topology's bandwidth and latency ratios, its fastest level given GBPS GB/s")
-      ->check(CLI::PositiveNumber);
+                        "with --topology: hold the links between nodes to the topology's "
+                        "bandwidth and latency ratios, its fastest level given GBPS GB/s");
   bench_cmd->add_flag("--virtual-chips", bench.virtual_chips,
                       "engine-only: the nodes' engines host their chips themselves, as threads of "
                       "this process meeting through memory; no daemons or rank processes");
@@ -131,6 +133,11 @@ int main(int argc, char** argv) {
                    "through memory; --transport, --ofi-provider and --rails do not apply\n";
       return 2;
     }
+    if (bench_cmd->count("--emulate-links") > 0 && !(bench.emulate_links_gbps > 0)) {
+      std::cerr << "ultracc bench: --emulate-links " << bench.emulate_links_gbps
+                << " is not a rate in GB/s above 0\n";
+      return 2;
+    }
     bench.bench_args = bench_cmd->remaining();
     bench.nodes_given = bench_cmd->count("--nodes") > 0;
     bench.chips_given = bench_cmd->count("--chips-per-node") > 0;
@@ -149,6 +156,15 @@ int main(int argc, char** argv) {
       }
     } else if (launch_ultraservers > 0) {
       std::cerr << "ultracc launch: --ultraservers needs --topology SPEC\n";
+      return 2;
+    }
+    if (launch_cmd->count("--emulate-links") > 0 && !(launch.emulate_links_gbps > 0)) {
+      std::cerr << "ultracc launch: --emulate-links " << launch.emulate_links_gbps
+                << " is not a rate in GB/s above 0\n";
+      return 2;
+    }
+    if (launch.emulate_links_gbps > 0 && launch_topology.empty()) {
+      std::cerr << "ultracc launch: --emulate-links needs --topology SPEC (whose links it keeps)\n";
       return 2;
     }
     if (!daemons.empty()) {

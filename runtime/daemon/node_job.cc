@@ -2,6 +2,7 @@
 #include "runtime/daemon/node_job.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,8 +12,9 @@
 #include "runtime/engine/call_signature.h"
 #include "runtime/engine/collective_call.h"
 #include "runtime/engine/engine_chooser.h"
-#include "runtime/submission/operation.h"
+#include "runtime/engine/link_emulation.h"
 #include "runtime/log.h"
+#include "runtime/submission/operation.h"
 #include "transport/factory/open_transport.h"
 
 namespace ultracc::daemon {
@@ -288,6 +290,16 @@ absl::Status NodeJob::ConnectNodes() {
     absl::StatusOr<std::unique_ptr<transport::ConnectableTransport>> listening =
         transport::OpenTransport(spec);
     if (!listening.ok()) return listening.status();
+    if (options_.config.emulate_links_gbps > 0) {
+      absl::StatusOr<std::optional<engine::LinkEmulation>> plan = engine::PlanLinkEmulation(
+          *options_.config.topology, nodes, local_size(), options_.config.emulate_links_gbps);
+      if (!plan.ok()) return plan.status();
+      if (plan->has_value()) {
+        LogInfo(absl::StrCat("node ", options_.node_rank, ": ",
+                             (*plan)->Describe(options_.config.topology_spec)));
+        *listening = engine::EmulateLinks(*std::move(listening), **plan, options_.node_rank, nodes);
+      }
+    }
     const std::string prefix = absl::StrCat(options_.job.job_id(), "/node-transport/");
     absl::Time deadline = absl::Now() + options_.config.timeout;
     if (auto s = options_.store->Put(absl::StrCat(prefix, options_.node_rank),

@@ -9,7 +9,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <string>
 
+#include "runtime/engine/link_emulation.h"
+#include "runtime/topology/topology_source.h"
 #include "tools/bench/bench_options.h"
 #include "tools/bench/busbw_plot.h"
 #include "tools/bench/results_file.h"
@@ -70,8 +74,8 @@ int RunBenchCommand(BenchCommandOptions options) {
   } else if (options.ultraservers > 0) {
     return Fail(2, "--ultraservers needs --topology SPEC");
   }
-  if (options.emulate_links_gbps > 0 && (bench.topology.empty() || !options.virtual_chips)) {
-    return Fail(2, "--emulate-links needs --topology SPEC and --virtual-chips");
+  if (options.emulate_links_gbps > 0 && bench.topology.empty()) {
+    return Fail(2, "--emulate-links needs --topology SPEC (whose links it keeps)");
   }
 
   // Ranks may run in another directory: hand them absolute paths.
@@ -117,6 +121,17 @@ int RunBenchCommand(BenchCommandOptions options) {
         options.perf_binary.empty() ? ProgramNextToSelf("ultracc_perf") : options.perf_binary;
     options.launch.args = args;
     options.launch.tag_output = false;
+    if (options.emulate_links_gbps > 0) {
+      // The daemons shape their links; the plan is printed here, as engine-only mode does.
+      absl::StatusOr<topology::Topology> topo = topology::LoadTopology(bench.topology);
+      if (!topo.ok()) return Fail(2, std::string(topo.status().message()));
+      absl::StatusOr<std::optional<engine::LinkEmulation>> plan = engine::PlanLinkEmulation(
+          *topo, options.launch.nodes, options.launch.chips_per_node, options.emulate_links_gbps);
+      if (!plan.ok()) return Fail(2, std::string(plan.status().message()));
+      if (plan->has_value()) std::printf("# %s\n", (*plan)->Describe(bench.topology).c_str());
+      std::fflush(stdout);
+      options.launch.emulate_links_gbps = options.emulate_links_gbps;
+    }
     if (bench.timeout_s > 0) options.launch.job_timeout = absl::Seconds(bench.timeout_s + 30);
     code = launch::RunLaunch(options.launch);
   }

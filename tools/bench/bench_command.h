@@ -21,7 +21,7 @@ struct BenchCommandOptions {
   std::vector<std::string> compare;     // --compare A.json B.json
   std::string perf_binary;              // empty: ultracc_perf next to this executable
   bool virtual_chips = false;           // --virtual-chips: engine-only mode
-  double emulate_links_gbps = 0;        // --emulate-links GBPS (engine-only mode, with a topology)
+  double emulate_links_gbps = 0;        // --emulate-links GBPS (with a topology)
   // With --topology SPEC (a bench flag), nodes and chips come from the spec unless given here;
   // --ultraservers K keeps K of its UltraServers.
   bool nodes_given = false;

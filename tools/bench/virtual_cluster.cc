@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,13 +20,13 @@
 #include "absl/time/clock.h"
 #include "collectives/executor.h"
 #include "collectives/node_engine.h"
+#include "runtime/engine/link_emulation.h"
 #include "runtime/topology/topology_source.h"
 #include "tools/bench/algorithm_column.h"
 #include "tools/bench/bench_report.h"
 #include "tools/bench/collective_case.h"
 #include "tools/bench/sweep.h"
 #include "transport/inproc/process_links.h"
-#include "transport/shaping/shaped_transport.h"
 
 namespace ultracc::bench {
 namespace {
@@ -374,39 +375,14 @@ absl::Status Cluster::ConnectNodes() {
   }
   absl::StatusOr<topology::Topology> topo = topology::LoadTopology(o_.topology);
   if (!topo.ok()) return topo.status();
-  // Level 0: nodes of one UltraServer, through its switch; level 1: across the cluster network.
-  const int per_server = static_cast<int>(topo->spec().nodes_per_ultraserver());
-  const topology::TopologyLevel* levels[2] = {&topo->level(topology::LevelKind::kUltraServer),
-                                              &topo->level(topology::LevelKind::kCluster)};
-  const bool used[2] = {nodes_ > 1 && per_server > 1, nodes_ > per_server};
-  double fastest = 0;  // GB/s per node of the fastest level the job crosses
-  for (int l = 0; l < 2; ++l) {
-    if (used[l] && levels[l]->has_links) {
-      fastest = std::max(fastest, levels[l]->bandwidth_gb_per_s() * chips_);
-    }
-  }
-  if (fastest <= 0) return absl::OkStatus();  // one node, or no links given: nothing to shape
-  // Running `dilation` times slower than the emulated hardware keeps every ratio.
-  const double dilation = fastest / emulate_links_gbps_;
-  std::vector<transport::shaping::LinkShape> shapes(2);
-  for (int l = 0; l < 2; ++l) {
-    if (!levels[l]->has_links) continue;
-    shapes[static_cast<size_t>(l)].bytes_per_second =
-        levels[l]->bandwidth_gb_per_s() * chips_ * 1e9 / dilation;
-    shapes[static_cast<size_t>(l)].latency = absl::Microseconds(levels[l]->latency_us() * dilation);
-  }
-  std::printf(
-      "# emulated links (%.0fx slower than %s): UltraServer %.3g GB/s %.0f us, cluster "
-      "%.3g GB/s %.0f us per node\n",
-      dilation, o_.topology.c_str(), shapes[0].bytes_per_second / 1e9,
-      absl::ToDoubleMicroseconds(shapes[0].latency), shapes[1].bytes_per_second / 1e9,
-      absl::ToDoubleMicroseconds(shapes[1].latency));
+  absl::StatusOr<std::optional<engine::LinkEmulation>> plan =
+      engine::PlanLinkEmulation(*topo, nodes_, chips_, emulate_links_gbps_);
+  if (!plan.ok()) return plan.status();
+  if (!plan->has_value()) return absl::OkStatus();  // one node, or no links given: nothing to shape
+  std::printf("# %s\n", (*plan)->Describe(o_.topology).c_str());
   for (int n = 0; n < nodes_; ++n) {
-    std::vector<int> level_of_peer(static_cast<size_t>(nodes_));
-    for (int p = 0; p < nodes_; ++p)
-      level_of_peer[static_cast<size_t>(p)] = p / per_server == n / per_server ? 0 : 1;
-    links_[static_cast<size_t>(n)] = std::make_unique<transport::shaping::ShapedTransport>(
-        std::move(links_[static_cast<size_t>(n)]), shapes, level_of_peer);
+    links_[static_cast<size_t>(n)] =
+        engine::EmulateLinks(std::move(links_[static_cast<size_t>(n)]), **plan, n, nodes_);
   }
   return absl::OkStatus();
 }

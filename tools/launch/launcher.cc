@@ -154,6 +154,9 @@ int RunLaunch(const LaunchOptions& options) {
     (*job.mutable_env())["ULTRACC_OFI_RAILS"] = absl::StrCat(options.ofi_rails);
   }
   if (!options.topology.empty()) (*job.mutable_env())["ULTRACC_TOPOLOGY"] = options.topology;
+  if (options.emulate_links_gbps > 0) {
+    (*job.mutable_env())["ULTRACC_EMULATE_LINKS"] = absl::StrCat(options.emulate_links_gbps);
+  }
 
   for (int n = 0; n < options.nodes; ++n) {
     absl::Status s = daemons[n]->Health(absl::Now() + kStartTimeout).status();

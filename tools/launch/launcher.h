@@ -19,6 +19,9 @@ struct LaunchOptions {
   // A topology spec (a preset name or an absolute file path) every daemon and rank gets as
   // ULTRACC_TOPOLOGY, so the engines tune for it; empty: none. topology_shape.h sets it.
   std::string topology;
+  // With a topology: GB/s per node of its fastest crossed level; every daemon holds the links
+  // between nodes to the topology's ratios at that rate (ULTRACC_EMULATE_LINKS). 0: not shaped.
+  double emulate_links_gbps = 0;
   std::vector<std::string> daemons;  // running daemons to use, by node; empty: start local ones
   std::string daemon_binary;         // empty: the ultraccd next to this executable
   std::string program;
