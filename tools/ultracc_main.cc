@@ -15,16 +15,30 @@
 #include "tools/launch/topology_shape.h"
 #include "tools/status/status_command.h"
 #include "tools/topo/topo_command.h"
+#include "transport/factory/transport_kinds.h"
 
 namespace {
 
 constexpr char kTransportHelp[] =
     "between nodes: auto (shared memory between nodes on one host, tcp across hosts; default), "
     "tcp, ofi (libfabric) or shm (one host only)";
+constexpr char kEmulateLinksHelp[] =
+    "with --topology: hold the links between nodes to the topology's bandwidth and latency "
+    "ratios, its fastest level given GBPS GB/s";
+
+// --emulate-links, when given, must be a rate; false (after saying so) when it is not.
+bool EmulatedRateIsValid(const char* command, const CLI::App& subcommand, double gbps) {
+  if (subcommand.count("--emulate-links") == 0 || gbps > 0) return true;
+  std::cerr << "ultracc " << command << ": --emulate-links " << gbps
+            << " is not a rate in GB/s above 0\n";
+  return false;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::vector<std::string> transport_kinds(ultracc::transport::kTransportKinds.begin(),
+                                                 ultracc::transport::kTransportKinds.end());
   CLI::App app{"ultracc: collective communication on an emulated Trainium-class cluster"};
   app.require_subcommand(1);
 
@@ -39,7 +53,7 @@ int main(int argc, char** argv) {
   launch_cmd->add_option("--chips-per-node,-C", launch.chips_per_node, "ranks per node")
       ->check(CLI::Range(1, 1024));
   launch_cmd->add_option("--transport", launch.transport, kTransportHelp)
-      ->check(CLI::IsMember({"auto", "tcp", "ofi", "shm"}));
+      ->check(CLI::IsMember(transport_kinds));
   launch_cmd->add_option("--ofi-provider", launch.ofi_provider,
                          "libfabric provider for --transport ofi (efa, tcp, shm, sockets; default "
                          "ULTRACC_OFI_PROVIDER, else efa if present, else tcp, else sockets)");
@@ -56,9 +70,7 @@ int main(int argc, char** argv) {
   launch_cmd->add_option("--ultraservers", launch_ultraservers,
                          "with --topology: keep this many of its UltraServers")
       ->check(CLI::Range(1, 1 << 20));
-  launch_cmd->add_option("--emulate-links", launch.emulate_links_gbps,
-                         "with --topology: hold the links between nodes to the topology's "
-                         "bandwidth and latency ratios, its fastest level given GBPS GB/s");
+  launch_cmd->add_option("--emulate-links", launch.emulate_links_gbps, kEmulateLinksHelp);
   launch_cmd->add_option("--daemons", daemons,
                          "use running daemons HOST:PORT,... (one per node; token from "
                          "ULTRACC_JOB_TOKEN) instead of starting local ones");
@@ -77,7 +89,7 @@ int main(int argc, char** argv) {
   info_cmd->add_option("--chips-per-node,-C", info.chips_per_node, "ranks per node")
       ->check(CLI::Range(1, 1024));
   info_cmd->add_option("--transport", info.transport, kTransportHelp)
-      ->check(CLI::IsMember({"auto", "tcp", "ofi", "shm"}));
+      ->check(CLI::IsMember(transport_kinds));
   info_cmd->add_option("--ofi-provider", info.ofi_provider, "libfabric provider to check");
   info_cmd->add_option("--rails", info.ofi_rails, "ofi rails")->check(CLI::Range(1, 16));
 
@@ -92,7 +104,7 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--chips-per-node,-C", bench.launch.chips_per_node, "ranks per node")
       ->check(CLI::Range(1, 1024));
   bench_cmd->add_option("--transport", bench.launch.transport, kTransportHelp)
-      ->check(CLI::IsMember({"auto", "tcp", "ofi", "shm"}));
+      ->check(CLI::IsMember(transport_kinds));
   bench_cmd->add_option("--ofi-provider", bench.launch.ofi_provider,
                         "libfabric provider for --transport ofi");
   bench_cmd->add_option("--rails", bench.launch.ofi_rails, "ofi rails per node")
@@ -100,9 +112,7 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--ultraservers", bench.ultraservers,
                         "with --topology: keep this many of its UltraServers")
       ->check(CLI::Range(1, 1 << 20));
-  bench_cmd->add_option("--emulate-links", bench.emulate_links_gbps,
-                        "with --topology: hold the links between nodes to the topology's "
-                        "bandwidth and latency ratios, its fastest level given GBPS GB/s");
+  bench_cmd->add_option("--emulate-links", bench.emulate_links_gbps, kEmulateLinksHelp);
   bench_cmd->add_flag("--virtual-chips", bench.virtual_chips,
                       "engine-only: the nodes' engines host their chips themselves, as threads of "
                       "this process meeting through memory; no daemons or rank processes");
@@ -133,11 +143,7 @@ int main(int argc, char** argv) {
                    "through memory; --transport, --ofi-provider and --rails do not apply\n";
       return 2;
     }
-    if (bench_cmd->count("--emulate-links") > 0 && !(bench.emulate_links_gbps > 0)) {
-      std::cerr << "ultracc bench: --emulate-links " << bench.emulate_links_gbps
-                << " is not a rate in GB/s above 0\n";
-      return 2;
-    }
+    if (!EmulatedRateIsValid("bench", *bench_cmd, bench.emulate_links_gbps)) return 2;
     bench.bench_args = bench_cmd->remaining();
     bench.nodes_given = bench_cmd->count("--nodes") > 0;
     bench.chips_given = bench_cmd->count("--chips-per-node") > 0;
@@ -158,11 +164,7 @@ int main(int argc, char** argv) {
       std::cerr << "ultracc launch: --ultraservers needs --topology SPEC\n";
       return 2;
     }
-    if (launch_cmd->count("--emulate-links") > 0 && !(launch.emulate_links_gbps > 0)) {
-      std::cerr << "ultracc launch: --emulate-links " << launch.emulate_links_gbps
-                << " is not a rate in GB/s above 0\n";
-      return 2;
-    }
+    if (!EmulatedRateIsValid("launch", *launch_cmd, launch.emulate_links_gbps)) return 2;
     if (launch.emulate_links_gbps > 0 && launch_topology.empty()) {
       std::cerr << "ultracc launch: --emulate-links needs --topology SPEC (whose links it keeps)\n";
       return 2;

@@ -3,7 +3,6 @@
 
 #include <rdma/fabric.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -17,19 +16,6 @@
 
 namespace ultracc::info {
 namespace {
-
-// Every provider libfabric reports on this host, whatever it offers.
-std::vector<std::string> AllProviders(const transport::ofi::FabricLibrary& library) {
-  std::vector<std::string> names;
-  fi_info* found = nullptr;
-  if (library.getinfo(FI_VERSION(1, 17), nullptr, nullptr, 0, nullptr, &found) != 0) return names;
-  for (fi_info* info = found; info != nullptr; info = info->next) {
-    std::string name = info->fabric_attr->prov_name;
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-  }
-  library.freeinfo(found);
-  return names;
-}
 
 std::string Version(uint32_t version) {
   return absl::StrCat(FI_MAJOR(version), ".", FI_MINOR(version));
@@ -65,8 +51,7 @@ int RunInfo(const InfoOptions& options) {
     std::printf("  library version      %s (built against %s)\n",
                 Version((*library)->version()).c_str(), built_against.c_str());
   }
-  std::vector<std::string> all =
-      library.ok() ? AllProviders(**library) : std::vector<std::string>{};
+  std::vector<std::string> all = transport::ofi::ListProviders();
   std::printf("  providers            %s\n", all.empty() ? "none" : absl::StrJoin(all, ", ").c_str());
   std::vector<std::string> usable = transport::ofi::ListUsableProviders();
   std::printf("  usable by ofi        %s (tagged RDM, 64 tag bits, 8-byte CQ data)\n",

@@ -104,26 +104,23 @@ void HostLocalTransport::Post(const Held& h) {
   }
 }
 
-void HostLocalTransport::PostSend(int peer, uint64_t tag, const void* data, size_t bytes,
-                                  Request* request) {
-  Held h{true, peer, tag, const_cast<void*>(data), bytes, request};
+void HostLocalTransport::Submit(const Held& h) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (aborted_) return request->Complete(cause_);
+    if (aborted_) return h.request->Complete(cause_);
     if (!routed_) return held_.push_back(h);
   }
   Post(h);
 }
 
+void HostLocalTransport::PostSend(int peer, uint64_t tag, const void* data, size_t bytes,
+                                  Request* request) {
+  Submit(Held{true, peer, tag, const_cast<void*>(data), bytes, request});
+}
+
 void HostLocalTransport::PostRecv(int peer, uint64_t tag, void* data, size_t bytes,
                                   Request* request) {
-  Held h{false, peer, tag, data, bytes, request};
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (aborted_) return request->Complete(cause_);
-    if (!routed_) return held_.push_back(h);
-  }
-  Post(h);
+  Submit(Held{false, peer, tag, data, bytes, request});
 }
 
 void HostLocalTransport::Abort(const absl::Status& cause) {

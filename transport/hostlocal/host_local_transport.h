@@ -50,6 +50,8 @@ class HostLocalTransport final : public ConnectableTransport {
   };
   Transport* Route(int peer) const;
   void Post(const Held& held);
+  // Fails `held` once aborted, keeps it until Connect has routed the peers, else posts it.
+  void Submit(const Held& held);
 
   std::unique_ptr<ConnectableTransport> shm_;
   // Kept open even when unused: Abort may reach it from another thread at any time.

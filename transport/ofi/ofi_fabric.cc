@@ -64,29 +64,41 @@ FiInfoPtr GetInfo(const FabricLibrary& library, const std::string& provider, std
   return nullptr;
 }
 
+// The providers fi_getinfo reports for `hints` (null: all), as fi_info names them, each once;
+// with `usable_only`, those the transport can use.
+std::vector<std::string> ProviderNames(const FabricLibrary& library, const fi_info* hints,
+                                       bool usable_only) {
+  std::vector<std::string> names;
+  fi_info* found = nullptr;
+  if (library.getinfo(kApiVersion, nullptr, nullptr, 0, hints, &found) != 0) return names;
+  FiInfoPtr list(found);
+  for (fi_info* info = found; info; info = info->next) {
+    std::string name = info->fabric_attr->prov_name;
+    if ((!usable_only || Unfit(*info).empty()) &&
+        std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
 }  // namespace
 
 std::string FiErrorText(int code) {
   return LoadedFabricLibrary().strerror(code < 0 ? -code : code);
 }
 
-std::vector<std::string> ListUsableProviders() {
-  std::vector<std::string> names;
+std::vector<std::string> ListProviders() {
   absl::StatusOr<const FabricLibrary*> library = LoadFabricLibrary();
-  if (!library.ok()) return names;
+  if (!library.ok()) return {};
+  return ProviderNames(**library, nullptr, false);
+}
+
+std::vector<std::string> ListUsableProviders() {
+  absl::StatusOr<const FabricLibrary*> library = LoadFabricLibrary();
+  if (!library.ok()) return {};
   FiInfoPtr hints = Hints(**library, "");
-  fi_info* found = nullptr;
-  if ((*library)->getinfo(kApiVersion, nullptr, nullptr, 0, hints.get(), &found) != 0) {
-    return names;
-  }
-  FiInfoPtr list(found);
-  for (fi_info* info = found; info; info = info->next) {
-    std::string name = info->fabric_attr->prov_name;
-    if (Unfit(*info).empty() && std::find(names.begin(), names.end(), name) == names.end()) {
-      names.push_back(name);
-    }
-  }
-  return names;
+  return ProviderNames(**library, hints.get(), true);
 }
 
 absl::StatusOr<FiInfoPtr> SelectProvider(const std::string& provider) {

@@ -31,6 +31,10 @@ struct FidDeleter {
 // The libfabric error text of a negative return code, e.g. "Resource temporarily unavailable".
 std::string FiErrorText(int code);
 
+// Every provider libfabric reports on this host, whatever it offers, each once (none when
+// libfabric cannot be loaded).
+std::vector<std::string> ListProviders();
+
 // Providers that offer what the transport needs, as fi_info names them, without duplicates (none
 // when libfabric cannot be loaded).
 std::vector<std::string> ListUsableProviders();

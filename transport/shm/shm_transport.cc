@@ -213,6 +213,14 @@ class ShmTransport::State {
         absl::StrCat(Who(), ": peer rank ", peer, " was not connected over shm"));
   }
 
+  // Forgets the message being taken from the peer's ring (finished, or failed with the peer).
+  static void EndMessage(Peer& peer) {
+    peer.active = false;
+    peer.recv = nullptr;
+    peer.early = nullptr;
+    peer.dest = nullptr;
+  }
+
   // Copies queued sends into the peer's ring while it has free slots. mu held.
   bool PushSends(Peer& peer, Done& done) {
     if (!peer.connected || peer.lost || peer.sends.empty()) return false;
@@ -311,10 +319,7 @@ class ShmTransport::State {
       if (peer.received == peer.bytes) {
         if (peer.recv != nullptr) done.emplace_back(peer.recv, absl::OkStatus());
         if (peer.early != nullptr) peer.early->complete = true;
-        peer.active = false;
-        peer.recv = nullptr;
-        peer.early = nullptr;
-        peer.dest = nullptr;
+        EndMessage(peer);
       }
       if (tail == head) head = ring->head.load(std::memory_order_acquire);
     }
@@ -341,10 +346,7 @@ class ShmTransport::State {
           if (it->second.empty()) early.erase(it);
         }
       }
-      peer.active = false;
-      peer.recv = nullptr;
-      peer.early = nullptr;
-      peer.dest = nullptr;
+      EndMessage(peer);
     }
     FailRecvsFrom(index, status, done);
   }
@@ -632,16 +634,14 @@ void ShmTransport::Abort(const absl::Status& cause) {
       for (PendingSend& send : peer.sends) done.emplace_back(send.request, s.cause);
       peer.sends.clear();
       if (peer.recv != nullptr) done.emplace_back(peer.recv, s.cause);
-      peer.recv = nullptr;
-      peer.dest = nullptr;
-      peer.early = nullptr;
+      State::EndMessage(peer);
+      peer.posted = 0;
     }
     for (auto& [key, queue] : s.recvs) {
       for (PendingRecv& recv : queue) done.emplace_back(recv.request, s.cause);
     }
     s.recvs.clear();
     s.early.clear();
-    for (State::Peer& peer : s.peers) peer.posted = 0;
     const std::string said(s.cause.message().substr(0, sizeof(s.header->cause) - 1));
     std::memcpy(s.header->cause, said.data(), said.size());
     s.header->closed.store(1, std::memory_order_release);
