@@ -84,6 +84,33 @@ TEST(CostModelTest, RingAndTreeMatchTheirFormulasOnOneLevel) {
                    6 * alpha + 2 * bytes * (n - 1) / n * beta);
 }
 
+TEST(CostModelTest, DirectPaysOneLatencyPerRoundOnItsBusiestLevel) {
+  const double bytes = 8 << 20;
+  {
+    // One level: the round's messages queue on one pipe, their latencies overlap.
+    const CostModel flat = Model(FromText(kFlat));
+    const double alpha = 2e-6, beta = 1 / 10e9, n = 8;
+    EXPECT_DOUBLE_EQ(Seconds(flat, CollectiveKind::kAllToAll, Algorithm::kDirect, bytes),
+                     alpha + (n - 1) * bytes / n * beta);
+    EXPECT_DOUBLE_EQ(Seconds(flat, CollectiveKind::kAllGather, Algorithm::kDirect, bytes),
+                     alpha + (n - 1) * bytes / n * beta);
+    // Pairwise waits for each pair in turn: a latency per peer.
+    EXPECT_DOUBLE_EQ(Seconds(flat, CollectiveKind::kAllToAll, Algorithm::kPairwise, bytes),
+                     (n - 1) * (alpha + bytes / n * beta));
+  }
+  // Three levels (1, 2 and 4 peers of a rank at 100, 50 and 10 GB/s): the levels' pipes run side
+  // by side and the cluster's is the busiest, at any size.
+  const CostModel three = Model(FromText(kThreeLevels));
+  for (double b : {8.0, bytes}) {
+    const double block = b / 8, cluster = 15e-6 + 4 * block / 10e9;
+    EXPECT_DOUBLE_EQ(Seconds(three, CollectiveKind::kAllGather, Algorithm::kDirect, b), cluster)
+        << b;
+  }
+  // Small messages: one cluster latency beats the log rounds that cross every level in turn.
+  EXPECT_LT(Seconds(three, CollectiveKind::kReduceScatter, Algorithm::kDirect, 64),
+            Seconds(three, CollectiveKind::kReduceScatter, Algorithm::kHalvingDoubling, 64));
+}
+
 TEST(CostModelTest, LogRoundsCrossTheLevelsTheirPartnersDifferAt) {
   const CostModel model = Model(FromText(kThreeLevels));
   EXPECT_EQ(model.ranks(), 8);

@@ -3,12 +3,12 @@
 // pairwise_all_to_all.h, bruck_all_to_all.h, dissemination_barrier.h).
 //
 // The model: a round costs the worst rank's message, alpha + bytes * beta of the level that message
-// crosses, plus local reductions and copies at memory bandwidth. A chip's engine starts one message
-// after another, so a rank sending to several peers in one round (direct) pays each message's
-// alpha and beta on that peer's level; with one alpha per round instead, sending to everyone at
-// once would look free of latency and win every case. Where rounds wait only on their own pair
-// (pairwise), a rank's rounds likewise add up on their own levels instead of the worst one. Rings
-// and shifts cross the top level in every round (some rank always does); the rounds of
+// crosses, plus local reductions and copies at memory bandwidth. Each level is one pipe per member:
+// a rank sending to several peers in one round (direct) queues those messages on each level's pipe
+// for bandwidth while their latencies overlap, and different levels' pipes run side by side, so
+// the round costs its busiest level (alpha once, plus every byte that level carries). Where rounds
+// wait on their own pair (pairwise), a rank's rounds add up on their own levels instead. Rings and
+// shifts cross the top level in every round (some rank always does); the rounds of
 // halving-doubling and trees cross the levels their partners actually differ at. Not modelled yet:
 // chunk pipelining, link contention beyond a chip's share, and hop counts inside torus and ring
 // levels (any two members of a level are taken as one hop apart, as through a switch).

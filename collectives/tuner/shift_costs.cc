@@ -10,15 +10,19 @@ Cost Hop(const RankHierarchy& h, int index, double bytes) {
   return Cost{.latency_s = level.alpha_s, .transfer_s = bytes * level.beta_s_per_byte};
 }
 
-// One round in which every rank sends `bytes` to each other rank: the chip starts one message
-// after another, each paying its own level's alpha and beta.
-Cost ToEveryPeer(const RankHierarchy& h, double bytes) {
-  Cost cost;
-  for (int i = 0; i < kLevels; ++i) {
-    cost.latency_s += h.PeersAt(i) * h.level(i).alpha_s;
-    cost.transfer_s += h.PeersAt(i) * bytes * h.level(i).beta_s_per_byte;
+// One round in which every rank sends `bytes` to each of its peers below level `levels` at once.
+// Each level is one pipe per member (a NIC port, a switch port): its messages queue behind each
+// other for bandwidth while their latencies overlap, and the levels' pipes run side by side, so the
+// round lasts as long as its busiest level (the pipes of transport/shaping behave the same way).
+Cost ToEveryPeer(const RankHierarchy& h, double bytes, int levels = kLevels) {
+  Cost worst;
+  for (int i = 0; i < levels; ++i) {
+    if (h.PeersAt(i) == 0) continue;
+    const Cost level{.latency_s = h.level(i).alpha_s,
+                     .transfer_s = h.PeersAt(i) * bytes * h.level(i).beta_s_per_byte};
+    if (level.total_s() > worst.total_s()) worst = level;
   }
-  return cost;
+  return worst;
 }
 
 Cost Times(Cost cost, double n) {
@@ -106,10 +110,8 @@ std::optional<Cost> HierarchicalCost(const RankHierarchy& h, CollectiveKind kind
   const int groups = n / group;
   const double chunk = bytes / group;
   // Direct reduce-scatter and all-gather inside the group: each rank sends a chunk to every
-  // group peer, on the level that peer is at.
-  Cost inside;
-  for (int i = 0; i < kCluster; ++i) inside += Times(Hop(h, i, chunk), h.PeersAt(i));
-  Cost cost = Times(inside, 2);
+  // group peer at once, on the level that peer is at.
+  Cost cost = Times(ToEveryPeer(h, chunk, kCluster), 2);
   cost.local_s = (group - 1) * chunk * h.reduce_s_per_byte();
   if (groups > 1) {
     // The ring all-reduce of a chunk among the groups, every round across the cluster.
