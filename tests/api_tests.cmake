@@ -135,6 +135,17 @@ foreach(shape 1x1 1x2 2x1 3x1 1x3 2x2 2x4)
   ultracc_api_test(ApiDaemon.${shape} TIMEOUT 300 COST 10 COMMAND ${launch}
                    ARGS --dtypes int8,uint32,int64,float,double,half,bfloat16,f8e4m3 --large)
 endforeach()
+# One node: small collectives run on the call board; with ULTRACC_BOARD_BYTES=0 the daemon runs
+# them all.
+ultracc_api_test(ApiDaemon.1x4.without_board TIMEOUT 300 COST 10
+                 ENV ULTRACC_BOARD_BYTES=0
+                 COMMAND $<TARGET_FILE:ultracc_cli> launch --nodes 1 --chips-per-node 4 --
+                         $<TARGET_FILE:collectives_check>
+                 ARGS --dtypes int8,float,bfloat16,f8e5m2)
+ultracc_api_test(ApiDaemon.1x3.mismatched_counts TIMEOUT 120
+                 COMMAND $<TARGET_FILE:ultracc_cli> launch --nodes 1 --chips-per-node 3 --
+                         $<TARGET_FILE:collectives_check>
+                 ARGS --collectives mismatch)
 ultracc_api_test(ApiDaemon.2x2.mismatched_counts TIMEOUT 120 RUN_SERIAL
                  COMMAND $<TARGET_FILE:ultracc_cli> launch --nodes 2 --chips-per-node 2 --
                          $<TARGET_FILE:collectives_check>

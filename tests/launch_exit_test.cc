@@ -98,6 +98,24 @@ TEST_F(LaunchExitTest, LostRankFailsThePeersPromptly) {
   ExpectJobGone(**launcher, {});
 }
 
+// The same in a one-node job, whose ranks meet on the daemon's call board: the daemon posts the
+// cause there.
+TEST_F(LaunchExitTest, LostRankFailsTheRanksOfItsOneNodeJobPromptly) {
+  auto launcher = StartJob(1, 3, {ULTRACC_ALLREDUCE_CHECK, "--quit-rank", "1", "--counts", "1000"});
+  ASSERT_TRUE(launcher.ok()) << launcher.status();
+  auto result = (*launcher)->Wait(absl::Now() + kStartDeadline);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 1) << result->out << result->err;
+  EXPECT_LT(result->elapsed, kStopBound);
+  EXPECT_NE(result->out.find("[1] allreduce_check: rank 1 leaves without finalizing"),
+            std::string::npos)
+      << result->out;
+  EXPECT_NE(result->out.find("waited for the other ranks: rank 1 (pid"), std::string::npos)
+      << result->out;
+  EXPECT_NE(result->out.find("disconnected before finalizing"), std::string::npos) << result->out;
+  ExpectJobGone(**launcher, {});
+}
+
 class LaunchSignalTest : public LaunchExitTest, public ::testing::WithParamInterface<int> {};
 
 // Ctrl-C (SIGINT) or SIGTERM to the launcher stops every rank and daemon; it exits 128+signal.

@@ -20,6 +20,10 @@ target_link_libraries(fault_rank PRIVATE ultracc)
 ultracc_add_test(comm_config_test SOURCES comm_config_test.cc LIBS ultracc absl::time TIMEOUT 120)
 ultracc_add_test(comm_abort_test SOURCES comm_abort_test.cc LIBS ultracc absl::time TIMEOUT 60)
 ultracc_add_test(block_cache_test SOURCES block_cache_test.cc LIBS ultracc_client TIMEOUT 60)
+# The one-node call board (runtime/submission/node_board.h) and the collectives ranks run on it.
+ultracc_add_test(node_board_test SOURCES node_board_test.cc LIBS ultracc_runtime_core TIMEOUT 60)
+ultracc_add_test(board_collectives_test SOURCES board_collectives_test.cc LIBS ultracc_client
+                 TIMEOUT 60)
 
 ultracc_add_test(daemon_token_test SOURCES daemon_token_test.cc
                  LIBS ultracc_test_processes ultracc_runtime_core TIMEOUT 60 LABELS multiprocess)

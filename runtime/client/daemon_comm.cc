@@ -12,7 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "rank.pb.h"
+#include "runtime/client/board_collectives.h"
 #include "runtime/client/embedded_comm.h"
+#include "runtime/engine/call_signature.h"
 #include "runtime/engine/timeout_report.h"
 
 namespace ultracc::client {
@@ -104,6 +106,31 @@ absl::StatusOr<std::unique_ptr<DaemonComm>> DaemonComm::Create(const Config& con
         absl::StrCat("rank ", *config.rank, ": ULTRACC_WORLD_SIZE is ", *config.world_size,
                      " but the daemon runs a job of ", welcome.world_size(), " ranks"));
   }
+  if (welcome.board_bytes() == 0) {
+    for (int fd : reply->fds) close(fd);
+    return comm;
+  }
+  if (reply->fds.size() != 1) {
+    for (int fd : reply->fds) close(fd);
+    return absl::InternalError(absl::StrCat("rank ", *config.rank,
+                                            ": the node daemon's welcome "
+                                            "carried ",
+                                            reply->fds.size(),
+                                            " descriptors instead of its call board"));
+  }
+  auto board_region = shm::SharedRegion::Map(reply->fds[0], welcome.board_bytes());
+  if (!board_region.ok()) return board_region.status();
+  auto board = submission::NodeBoard::Attach(board_region->base(), board_region->size());
+  if (!board.ok()) return board.status();
+  if (board->ranks() != *config.world_size) {
+    return absl::InternalError(absl::StrCat("rank ", *config.rank,
+                                            ": the node daemon's call board "
+                                            "has ",
+                                            board->ranks(), " ranks, the job ",
+                                            *config.world_size));
+  }
+  comm->board_region_ = *std::move(board_region);
+  comm->board_ = *board;
   return comm;
 }
 
@@ -160,18 +187,69 @@ absl::Status DaemonComm::Submit(absl::Span<const OpDescriptor> ds, absl::Time de
           ds.size() > 1 ? absl::StrCat(" and ", ds.size() - 1, " more") : "",
           " did not complete within the timeout"));
     }
-    absl::StatusOr<shm::Message> probe = channel_.Recv(absl::Now());
-    if (!probe.ok() && !absl::IsDeadlineExceeded(probe.status())) {
-      return absl::UnavailableError(absl::StrCat("rank ", rank(), ": lost the node daemon while ",
-                                                 submission::OpKindName(first.kind), " #",
-                                                 first.sequence, " ran: ",
-                                                 probe.status().message()));
-    }
+    if (absl::Status alive = CheckDaemon(first.kind, first.sequence); !alive.ok()) return alive;
   }
   return first_error;
 }
 
+absl::Status DaemonComm::CheckDaemon(OpKind kind, uint64_t sequence) {
+  absl::StatusOr<shm::Message> probe = channel_.Recv(absl::Now());
+  if (probe.ok() || absl::IsDeadlineExceeded(probe.status())) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("rank ", rank(), ": lost the node daemon while ",
+                                             submission::OpKindName(kind), " #", sequence,
+                                             " ran: ", probe.status().message()));
+}
+
+absl::Status DaemonComm::MeetOnBoard(const Operation& op, bool on_board, absl::Time deadline) {
+  OpDescriptor d{};
+  d.kind = op.kind;
+  d.count = op.count;
+  d.dtype = static_cast<int32_t>(op.dtype);
+  d.op = static_cast<int32_t>(op.op);
+  d.root_or_peer = op.root_or_peer;
+  const engine::CallSignature mine = engine::SignatureOf(d);
+  board_.Post(rank(), op.sequence, {mine.kind, mine.count, mine.dtype, mine.op, mine.root},
+              on_board ? op.send : nullptr, on_board ? BoardInputBytes(op, rank(), size()) : 0);
+  while (true) {
+    const absl::Time slice = std::min(deadline, absl::Now() + kLivenessSlice);
+    absl::Status s = board_.AwaitAll(op.sequence, slice, &aborted_);
+    if (s.ok()) break;
+    if (absl::IsUnavailable(s)) {
+      return absl::UnavailableError(absl::StrCat("rank ", rank(), ": the job failed while ",
+                                                 submission::Describe(op),
+                                                 " waited for the other ranks: ", s.message()));
+    }
+    if (absl::IsCancelled(s)) {
+      return absl::CancelledError(
+          absl::StrCat("rank ", rank(), ": ", submission::Describe(op), ": ", s.message()));
+    }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("op #", op.sequence, " timed out: rank ", board_.Missing(op.sequence),
+                       " did not call it within ", absl::ToInt64Milliseconds(timeout()),
+                       " ms (stopped, hung or calling something else) while rank ", rank(),
+                       " called ", engine::DescribeSignature(mine)));
+    }
+    if (absl::Status alive = CheckDaemon(op.kind, op.sequence); !alive.ok()) return alive;
+  }
+  std::vector<engine::CallSignature> by_rank(static_cast<size_t>(size()));
+  for (int r = 0; r < size(); ++r) {
+    const submission::BoardCall c = board_.CallOf(r, op.sequence);
+    by_rank[r] = {c.kind, c.count, c.dtype, c.op, c.root};
+  }
+  return engine::CompareSignatures(by_rank, 0, op.sequence);
+}
+
 absl::Status DaemonComm::DoCollective(const Operation& op, absl::Time deadline) {
+  if (board_.valid()) {
+    const bool on_board = RunsOnBoard(
+        op, size(), std::min(config_.board_bytes, submission::NodeBoard::kPayloadBytes));
+    if (absl::Status s = MeetOnBoard(op, on_board, deadline); !s.ok()) return s;
+    if (on_board) {
+      FinishOnBoard(board_, op, rank());
+      return absl::OkStatus();
+    }
+  }
   const size_t element = collectives::DataTypeSize(op.dtype);
   const submission::Extents extents = submission::BufferExtents(op, rank(), size());
   const size_t send_bytes = extents.send * element;
@@ -310,6 +388,9 @@ absl::Status DaemonComm::DoFinalize(absl::Time deadline) {
 }
 
 void DaemonComm::DoAbort() {
+  // A rank waiting on the call board wakes up and sees the flag.
+  aborted_.store(true, std::memory_order_release);
+  if (board_.valid()) board_.Ring();
   // Closing the rings and the socket tells the daemon at once; it fails the job's collectives.
   rings_.submissions.Close();
   rings_.completions.Close();

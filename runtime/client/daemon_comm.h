@@ -1,7 +1,10 @@
 // Daemon mode: collectives are handed to the node daemon through shared-memory rings; the daemon
 // reads and writes the rank's arena directly. Buffers outside the arena are staged through it.
+// In a one-node job the ranks first meet on the daemon's call board (submission/node_board.h):
+// every collective's call is checked there, and small ones are computed there by the ranks alone.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -10,6 +13,7 @@
 #include "runtime/config.h"
 #include "runtime/shm/shared_region.h"
 #include "runtime/shm/unix_channel.h"
+#include "runtime/submission/node_board.h"
 #include "runtime/submission/ring_pair.h"
 
 namespace ultracc::client {
@@ -36,12 +40,20 @@ class DaemonComm final : public Communicator {
   // Submits `ds` and waits until every one is answered (in any order), watching for the daemon
   // going away. Returns the first error among the answers.
   absl::Status Submit(absl::Span<const submission::OpDescriptor> ds, absl::Time deadline);
+  // Posts `op` to the call board (with its input when it runs there), waits for every rank's
+  // post and checks that the calls agree.
+  absl::Status MeetOnBoard(const Operation& op, bool on_board, absl::Time deadline);
+  // Unavailable when the daemon is gone (its socket closed); OK otherwise.
+  absl::Status CheckDaemon(OpKind kind, uint64_t sequence);
 
   const Config config_;
   RankMemory* memory_ = nullptr;
   shm::SharedRegion rings_region_;
   submission::RingPair rings_;
   shm::UnixChannel channel_;
+  shm::SharedRegion board_region_;  // empty in jobs of several nodes
+  submission::NodeBoard board_;
+  std::atomic<bool> aborted_{false};
 };
 
 }  // namespace ultracc::client

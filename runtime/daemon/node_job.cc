@@ -40,6 +40,13 @@ absl::StatusOr<std::unique_ptr<NodeJob>> NodeJob::Start(NodeJobOptions options) 
   job->listener_ = *std::move(listener);
   job->sessions_.resize(job->local_size());
   job->calls_.resize(job->local_size());
+  if (job->options_.job.nodes() == 1) {
+    auto board =
+        shm::SharedRegion::Create("ultracc-board", submission::NodeBoard::Bytes(job->local_size()));
+    if (!board.ok()) return board.status();
+    job->board_region_ = *std::move(board);
+    job->board_ = submission::NodeBoard::Init(job->board_region_.base(), job->local_size());
+  }
   PointToPointOptions p2p;
   p2p.node_rank = job->options_.node_rank;
   p2p.nodes = job->options_.job.nodes();
@@ -175,7 +182,12 @@ absl::Status NodeJob::Admit(shm::UnixChannel channel) {
   welcome.set_node_rank(options_.node_rank);
   welcome.set_nodes(options_.job.nodes());
   welcome.set_world_size(options_.job.nodes() * local_size());
-  if (absl::Status s = channel.Send(welcome.SerializeAsString()); !s.ok()) return s;
+  std::vector<int> board_fd;
+  if (board_.valid()) {
+    welcome.set_board_bytes(board_region_.size());
+    board_fd.push_back(board_region_.fd());
+  }
+  if (absl::Status s = channel.Send(welcome.SerializeAsString(), board_fd); !s.ok()) return s;
   session->channel = std::move(channel);
 
   absl::MutexLock lock(&mu_);
@@ -241,6 +253,8 @@ void NodeJob::Fail(absl::Status cause) {
     // their deadlines; and no late message can land in a rank's buffers any more.
     if (transport_) transport_->Abort(cause);
   }
+  // Ranks meeting on the call board learn it there.
+  if (board_.valid()) board_.Fail(cause);
   p2p_->Fail(std::move(cause));
 }
 

@@ -22,7 +22,9 @@
 #include "runtime/daemon/point_to_point_router.h"
 #include "runtime/daemon/rank_session.h"
 #include "runtime/engine/collective_call.h"
+#include "runtime/shm/shared_region.h"
 #include "runtime/shm/unix_channel.h"
+#include "runtime/submission/node_board.h"
 #include "transport/transport.h"
 
 namespace ultracc::daemon {
@@ -100,6 +102,10 @@ class NodeJob {
   std::unique_ptr<transport::Transport> transport_;
   std::unique_ptr<collectives::NodeEngine> engine_;   // engine thread
   std::unique_ptr<PointToPointRouter> p2p_;  // after transport_: destroyed before it
+  // One-node jobs: where the ranks agree on every collective and run the small ones themselves
+  // (set in Start, then only read).
+  shm::SharedRegion board_region_;
+  submission::NodeBoard board_;
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

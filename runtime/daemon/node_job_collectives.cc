@@ -37,6 +37,9 @@ void NodeJob::EngineLoop() {
       absl::MutexLock lock(&mu_);
       auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
         if (stopping_ || !error_.ok()) return true;
+        // Collectives the ranks ran on the call board never come here: every rank skips the same
+        // ones, so the lowest one submitted is the next to run.
+        if (!pending_.empty() && pending_.begin()->first > next) next = pending_.begin()->first;
         auto it = pending_.find(next);
         if (it == pending_.end()) return false;
         for (const auto& p : it->second) {

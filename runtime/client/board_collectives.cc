@@ -1,0 +1,86 @@
+// Small collectives computed by each rank from the call board; see board_collectives.h.
+#include "runtime/client/board_collectives.h"
+
+#include <cstring>
+#include <vector>
+
+#include "collectives/reduce_kernels.h"
+
+namespace ultracc::client {
+namespace {
+
+using submission::OpKind;
+
+// The reduction of every rank's input at `offset` (bytes) into `out`, in rank order so that every
+// rank computes the same bits.
+void ReduceInputs(const submission::NodeBoard& board, const submission::Operation& op,
+                  size_t offset, void* out) {
+  std::vector<const void*> ins(static_cast<size_t>(board.ranks()));
+  for (int r = 0; r < board.ranks(); ++r) ins[r] = board.InputOf(r, op.sequence) + offset;
+  const collectives::RedOp reduce =
+      op.op == collectives::RedOp::kAvg ? collectives::RedOp::kSum : op.op;
+  collectives::ReduceMany(op.dtype, reduce, out, ins, op.count);
+  if (op.op == collectives::RedOp::kAvg) {
+    collectives::DivideBy(op.dtype, out, op.count, board.ranks());
+  }
+}
+
+}  // namespace
+
+bool RunsOnBoard(const submission::Operation& op, int world, size_t limit) {
+  const size_t element = collectives::DataTypeSize(op.dtype);
+  const size_t n = static_cast<size_t>(world);
+  switch (op.kind) {
+    case OpKind::kBarrier:
+      return true;
+    case OpKind::kAllReduce:
+    case OpKind::kAllGather:
+    case OpKind::kBroadcast:
+    case OpKind::kReduce:
+      return op.count <= limit / element;
+    case OpKind::kReduceScatter:
+    case OpKind::kAllToAll:
+      return op.count <= limit / element / n;
+    default:
+      return false;
+  }
+}
+
+size_t BoardInputBytes(const submission::Operation& op, int rank, int world) {
+  return submission::BufferExtents(op, rank, world).send * collectives::DataTypeSize(op.dtype);
+}
+
+void FinishOnBoard(const submission::NodeBoard& board, const submission::Operation& op, int rank) {
+  const size_t block = op.count * collectives::DataTypeSize(op.dtype);
+  if (block == 0) return;  // the barrier, and empty calls (whose buffers may be null)
+  char* out = static_cast<char*>(op.recv);
+  switch (op.kind) {
+    case OpKind::kAllReduce:
+      ReduceInputs(board, op, 0, out);
+      break;
+    case OpKind::kReduce:
+      if (rank == op.root_or_peer) ReduceInputs(board, op, 0, out);
+      break;
+    case OpKind::kReduceScatter:
+      ReduceInputs(board, op, static_cast<size_t>(rank) * block, out);
+      break;
+    case OpKind::kAllGather:
+      for (int r = 0; r < board.ranks(); ++r) {
+        std::memcpy(out + static_cast<size_t>(r) * block, board.InputOf(r, op.sequence), block);
+      }
+      break;
+    case OpKind::kAllToAll:
+      for (int r = 0; r < board.ranks(); ++r) {
+        std::memcpy(out + static_cast<size_t>(r) * block,
+                    board.InputOf(r, op.sequence) + static_cast<size_t>(rank) * block, block);
+      }
+      break;
+    case OpKind::kBroadcast:
+      std::memcpy(out, board.InputOf(op.root_or_peer, op.sequence), block);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace ultracc::client
