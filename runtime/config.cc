@@ -7,7 +7,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "runtime/submission/node_board.h"
 #include "runtime/topology/topology_source.h"
 #include "transport/factory/transport_kinds.h"
 
@@ -131,11 +130,6 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
   }
   if (auto s = ReadNumber<size_t>(lookup, "ULTRACC_BOARD_BYTES", 0, &c.board_bytes); !s.ok()) {
     return s;
-  }
-  if (c.board_bytes > submission::NodeBoard::kPayloadBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "environment variable ULTRACC_BOARD_BYTES='", c.board_bytes, "' is more than the ",
-        submission::NodeBoard::kPayloadBytes, " bytes a rank's slot of the call board holds"));
   }
   if (auto s = ReadNumber<int>(lookup, "ULTRACC_LOG_LEVEL", 0, &c.log_level); !s.ok()) return s;
   if (auto s = ReadFlag(lookup, "ULTRACC_CHECK_CALLS", &c.check_calls); !s.ok()) return s;

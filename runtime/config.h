@@ -33,10 +33,11 @@ struct Config {
   std::string bootstrap_host = "127.0.0.1";     // ULTRACC_BOOTSTRAP_HOST: address to listen on
   size_t arena_bytes = size_t{8} << 30;         // ULTRACC_ARENA_BYTES: per-rank shared arena (sparse)
   size_t slice_bytes = size_t{1} << 20;         // ULTRACC_SLICE_BYTES: pipeline slice
-  // ULTRACC_BOARD_BYTES: in a one-node job, collectives whose input per rank is at most this many
-  // bytes (up to 64 KiB) are computed by the ranks on the node's call board instead of by the
-  // daemon; 0 hands every collective to the daemon.
-  size_t board_bytes = size_t{16} << 10;
+  // ULTRACC_BOARD_BYTES: in a one-node job, collectives for which each rank reads at most this
+  // many bytes of the others' inputs (and whose input fits the board's 1 MiB slots) are computed
+  // by the ranks on the node's call board instead of by the daemon; 0 hands every collective
+  // with data to the daemon (client/board_collectives.h).
+  size_t board_bytes = size_t{1} << 20;
   int log_level = 1;                            // ULTRACC_LOG_LEVEL: 0 errors, 1 warnings, 2 info
   // ULTRACC_ALGO: force one algorithm where it applies (collectives/algorithm.h); auto elsewhere.
   collectives::Algorithm algorithm = collectives::Algorithm::kAuto;

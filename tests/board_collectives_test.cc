@@ -145,16 +145,22 @@ TEST(BoardCollectivesRuleTest, TheCallAloneDecidesWhatRunsOnTheBoard) {
   Operation op;
   op.dtype = DataType::kFloat32;
   op.kind = OpKind::kAllReduce;
-  op.count = 1024;  // 4 KiB per rank
-  EXPECT_TRUE(RunsOnBoard(op, 4, 4096));
-  EXPECT_FALSE(RunsOnBoard(op, 4, 4095));
-  // Reduce-scatter and all-to-all post the whole world's blocks.
+  op.count = 1024;  // 4 KiB per rank; each of 4 ranks reads 16 KiB
+  EXPECT_TRUE(RunsOnBoard(op, 4, 16384));
+  EXPECT_FALSE(RunsOnBoard(op, 4, 16383));
+  // Inputs must fit a slot whatever the limit.
+  op.count = NodeBoard::kPayloadBytes / 4 + 1;
+  EXPECT_FALSE(RunsOnBoard(op, 1, ~size_t{0}));
+  // Reduce-scatter and all-to-all post a block per rank and read one from each.
   op.kind = OpKind::kReduceScatter;
   op.count = 256;
   EXPECT_TRUE(RunsOnBoard(op, 4, 4096));
   EXPECT_FALSE(RunsOnBoard(op, 5, 4096));
   op.kind = OpKind::kAllToAll;
+  EXPECT_TRUE(RunsOnBoard(op, 4, 4096));
   EXPECT_FALSE(RunsOnBoard(op, 5, 4096));
+  op.count = ~size_t{0} / 2;  // no overflow on the way
+  EXPECT_FALSE(RunsOnBoard(op, 5, ~size_t{0}));
   op.kind = OpKind::kBarrier;
   EXPECT_TRUE(RunsOnBoard(op, 8, 0));
   // A limit of 0 keeps every call with data on the daemon; all-to-allv always goes there.
@@ -163,10 +169,12 @@ TEST(BoardCollectivesRuleTest, TheCallAloneDecidesWhatRunsOnTheBoard) {
   EXPECT_FALSE(RunsOnBoard(op, 2, 0));
   op.kind = OpKind::kAllToAllv;
   EXPECT_FALSE(RunsOnBoard(op, 2, 1 << 16));
-  // Only the root posts a broadcast's input.
+  // Only the root posts a broadcast's input, and the others read just that.
   op.kind = OpKind::kBroadcast;
   op.count = 10;
   op.root_or_peer = 1;
+  EXPECT_TRUE(RunsOnBoard(op, 8, 40));
+  EXPECT_FALSE(RunsOnBoard(op, 8, 39));
   EXPECT_EQ(BoardInputBytes(op, 1, 3), 40u);
   EXPECT_EQ(BoardInputBytes(op, 0, 3), 0u);
 }

@@ -1,6 +1,7 @@
 // Small collectives computed by each rank from the call board; see board_collectives.h.
 #include "runtime/client/board_collectives.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -9,6 +10,7 @@
 namespace ultracc::client {
 namespace {
 
+using submission::NodeBoard;
 using submission::OpKind;
 
 // The reduction of every rank's input at `offset` (bytes) into `out`, in rank order so that every
@@ -30,17 +32,20 @@ void ReduceInputs(const submission::NodeBoard& board, const submission::Operatio
 bool RunsOnBoard(const submission::Operation& op, int world, size_t limit) {
   const size_t element = collectives::DataTypeSize(op.dtype);
   const size_t n = static_cast<size_t>(world);
+  // count * factor <= bound, without overflow.
+  auto fits = [&](size_t factor, size_t bound) { return op.count <= bound / factor; };
   switch (op.kind) {
     case OpKind::kBarrier:
       return true;
-    case OpKind::kAllReduce:
-    case OpKind::kAllGather:
-    case OpKind::kBroadcast:
+    case OpKind::kBroadcast:  // every rank reads the root's input
+      return fits(element, std::min(limit, NodeBoard::kPayloadBytes));
+    case OpKind::kAllReduce:  // every rank reads every rank's input
     case OpKind::kReduce:
-      return op.count <= limit / element;
-    case OpKind::kReduceScatter:
+    case OpKind::kAllGather:
+      return fits(element, NodeBoard::kPayloadBytes) && fits(element * n, limit);
+    case OpKind::kReduceScatter:  // every rank posts a block per rank and reads one from each
     case OpKind::kAllToAll:
-      return op.count <= limit / element / n;
+      return fits(element * n, std::min(limit, NodeBoard::kPayloadBytes));
     default:
       return false;
   }

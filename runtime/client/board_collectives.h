@@ -10,9 +10,12 @@
 
 namespace ultracc::client {
 
-// Whether `op` runs on the board when each rank's input may be up to `limit` bytes. Decided from
-// the call alone (never from buffers or rank), so every rank that made the same call decides
-// alike. All-to-allv never does: its ranks' counts legitimately differ.
+// Whether `op` runs on the board when each rank may read up to `limit` bytes of the others'
+// inputs there (all-reduce reads all ranks' inputs, reduce-scatter and all-to-all a block of
+// each, broadcast the root's) and its input fits a slot. The limit bounds the work every rank
+// repeats where the daemon would do it once. Decided from the call alone (never from buffers or
+// rank), so every rank that made the same call decides alike. All-to-allv never runs there: its
+// ranks' counts legitimately differ.
 bool RunsOnBoard(const submission::Operation& op, int world, size_t limit);
 
 // The bytes of `op`'s send buffer that `rank` posts when `op` runs on the board.

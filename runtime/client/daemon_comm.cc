@@ -242,8 +242,7 @@ absl::Status DaemonComm::MeetOnBoard(const Operation& op, bool on_board, absl::T
 
 absl::Status DaemonComm::DoCollective(const Operation& op, absl::Time deadline) {
   if (board_.valid()) {
-    const bool on_board = RunsOnBoard(
-        op, size(), std::min(config_.board_bytes, submission::NodeBoard::kPayloadBytes));
+    const bool on_board = RunsOnBoard(op, size(), config_.board_bytes);
     if (absl::Status s = MeetOnBoard(op, on_board, deadline); !s.ok()) return s;
     if (on_board) {
       FinishOnBoard(board_, op, rank());

@@ -20,8 +20,8 @@ constexpr size_t kCacheLine = 64;
 constexpr size_t kFailureBytes = 512;
 // Waiting: a short spin for peers already running, then yields so that peers waiting for a core
 // get it, then sleep. Sleeps are sliced so a missed wake costs little.
-constexpr int kSpins = 256;
-constexpr int kYields = 64;
+constexpr int kSpins = 32;
+constexpr int kYields = 1000;
 constexpr absl::Duration kSleepSlice = absl::Milliseconds(20);
 
 constexpr uint32_t kNotFailed = 0, kFailing = 1, kFailed = 2;

@@ -36,7 +36,7 @@ struct BoardCall {
 
 class NodeBoard {
  public:
-  static constexpr size_t kPayloadBytes = size_t{64} << 10;  // a slot's input capacity
+  static constexpr size_t kPayloadBytes = size_t{1} << 20;  // a slot's input capacity
 
   static size_t Bytes(int ranks);
   // Formats a board for `ranks` ranks in `base` (Bytes(ranks) bytes, 64-byte aligned, zeroed);

@@ -70,11 +70,12 @@ fi
 mpirun_flags=(--oversubscribe --bind-to none)
 [ "$(id -u)" -ne 0 ] || mpirun_flags+=(--allow-run-as-root)
 
-# "size time_us busbw" lines of one ultracc run (out of place), from its CSV.
+# "size time_us busbw" lines of one ultracc run (out of place), from its CSV. Blocking calls
+# (-z 1), as the MPI program makes them, rather than a stream and its synchronization.
 ultracc_run() {  # collective nodes [extra bench flags...]
   local c="$1" nodes="$2"; shift 2
   "$ultracc" bench "$c" --nodes "$nodes" --chips-per-node "$chips" -b "$min" -e "$max" \
-    -f "$factor" -n "$iters" -w "$warmup" --csv "$work/run.csv" "$@" >"$work/run.out" 2>&1 || {
+    -f "$factor" -n "$iters" -w "$warmup" -z 1 --csv "$work/run.csv" "$@" >"$work/run.out" 2>&1 || {
     cat "$work/run.out" >&2; echo "compare.sh: ultracc bench $c failed" >&2; exit 1; }
   awk -F, 'NR > 1 { print $2, $8, $10 }' "$work/run.csv"
 }
