@@ -35,9 +35,10 @@ struct Config {
   size_t slice_bytes = size_t{1} << 20;         // ULTRACC_SLICE_BYTES: pipeline slice
   // ULTRACC_BOARD_BYTES: in a one-node job, collectives for which each rank reads at most this
   // many bytes of the others' inputs (and whose input fits the board's 1 MiB slots) are computed
-  // by the ranks on the node's call board instead of by the daemon; 0 hands every collective
-  // with data to the daemon (client/board_collectives.h).
-  size_t board_bytes = size_t{1} << 20;
+  // by the ranks from inputs copied onto the node's call board; larger ones run over the ranks'
+  // arenas (or in the daemon, for buffers outside them). 0: none on the board
+  // (client/board_collectives.h).
+  size_t board_bytes = size_t{64} << 10;
   int log_level = 1;                            // ULTRACC_LOG_LEVEL: 0 errors, 1 warnings, 2 info
   // ULTRACC_ALGO: force one algorithm where it applies (collectives/algorithm.h); auto elsewhere.
   collectives::Algorithm algorithm = collectives::Algorithm::kAuto;

@@ -24,6 +24,8 @@ ultracc_add_test(block_cache_test SOURCES block_cache_test.cc LIBS ultracc_clien
 ultracc_add_test(node_board_test SOURCES node_board_test.cc LIBS ultracc_runtime_core TIMEOUT 60)
 ultracc_add_test(board_collectives_test SOURCES board_collectives_test.cc LIBS ultracc_client
                  TIMEOUT 60)
+ultracc_add_test(arena_collectives_test SOURCES arena_collectives_test.cc LIBS ultracc_client
+                 TIMEOUT 60)
 
 ultracc_add_test(daemon_token_test SOURCES daemon_token_test.cc
                  LIBS ultracc_test_processes ultracc_runtime_core TIMEOUT 60 LABELS multiprocess)

@@ -116,7 +116,7 @@ TEST(UnixChannelTest, TooManyFdsAreRejected) {
   std::vector<int> fds(UnixChannel::kMaxFdsPerMessage + 1, 0);
   absl::Status s = p.client.Send("fds", fds);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("65 fds"));
+  EXPECT_THAT(s.message(), HasSubstr(absl::StrCat(UnixChannel::kMaxFdsPerMessage + 1, " fds")));
 }
 
 TEST(UnixChannelTest, ConnectRetriesUntilListenerAppears) {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "rank.pb.h"
+#include "runtime/client/arena_collectives.h"
 #include "runtime/client/board_collectives.h"
 #include "runtime/client/embedded_comm.h"
 #include "runtime/engine/call_signature.h"
@@ -110,13 +111,31 @@ absl::StatusOr<std::unique_ptr<DaemonComm>> DaemonComm::Create(const Config& con
     for (int fd : reply->fds) close(fd);
     return comm;
   }
-  if (reply->fds.size() != 1) {
+  const size_t arenas = static_cast<size_t>(welcome.arena_bytes_size());
+  if (reply->fds.size() != 1 + arenas ||
+      (arenas != 0 && arenas != static_cast<size_t>(*config.world_size))) {
     for (int fd : reply->fds) close(fd);
-    return absl::InternalError(absl::StrCat("rank ", *config.rank,
-                                            ": the node daemon's welcome "
-                                            "carried ",
-                                            reply->fds.size(),
-                                            " descriptors instead of its call board"));
+    return absl::InternalError(
+        absl::StrCat("rank ", *config.rank, ": the node daemon's welcome carried ",
+                     reply->fds.size(), " descriptors for its call board and ", arenas,
+                     " arenas of a job of ", *config.world_size, " ranks"));
+  }
+  // Every other rank's arena, mapped here too (sparse: only pages in use cost memory).
+  for (size_t p = 0; p < arenas; ++p) {
+    const int fd = reply->fds[1 + p];
+    if (p == static_cast<size_t>(*config.rank)) {
+      close(fd);
+      comm->arenas_.push_back(static_cast<char*>(comm->memory_->region().base()));
+      continue;
+    }
+    auto arena = shm::SharedRegion::Map(fd, welcome.arena_bytes(static_cast<int>(p)));
+    if (!arena.ok()) {
+      for (size_t q = p + 2; q < reply->fds.size(); ++q) close(reply->fds[q]);
+      close(reply->fds[0]);
+      return arena.status();
+    }
+    comm->arenas_.push_back(static_cast<char*>(arena->base()));
+    comm->peer_arenas_.push_back(*std::move(arena));
   }
   auto board_region = shm::SharedRegion::Map(reply->fds[0], welcome.board_bytes());
   if (!board_region.ok()) return board_region.status();
@@ -200,20 +219,12 @@ absl::Status DaemonComm::CheckDaemon(OpKind kind, uint64_t sequence) {
                                              " ran: ", probe.status().message()));
 }
 
-absl::Status DaemonComm::MeetOnBoard(const Operation& op, bool on_board, absl::Time deadline) {
-  OpDescriptor d{};
-  d.kind = op.kind;
-  d.count = op.count;
-  d.dtype = static_cast<int32_t>(op.dtype);
-  d.op = static_cast<int32_t>(op.op);
-  d.root_or_peer = op.root_or_peer;
-  const engine::CallSignature mine = engine::SignatureOf(d);
-  board_.Post(rank(), op.sequence, {mine.kind, mine.count, mine.dtype, mine.op, mine.root},
-              on_board ? op.send : nullptr, on_board ? BoardInputBytes(op, rank(), size()) : 0);
+absl::Status DaemonComm::AwaitOnBoard(const Operation& op, bool finished, absl::Time deadline) {
   while (true) {
     const absl::Time slice = std::min(deadline, absl::Now() + kLivenessSlice);
-    absl::Status s = board_.AwaitAll(op.sequence, slice, &aborted_);
-    if (s.ok()) break;
+    absl::Status s = finished ? board_.AwaitFinished(op.sequence, slice, &aborted_)
+                              : board_.AwaitAll(op.sequence, slice, &aborted_);
+    if (s.ok()) return s;
     if (absl::IsUnavailable(s)) {
       return absl::UnavailableError(absl::StrCat("rank ", rank(), ": the job failed while ",
                                                  submission::Describe(op),
@@ -224,14 +235,30 @@ absl::Status DaemonComm::MeetOnBoard(const Operation& op, bool on_board, absl::T
           absl::StrCat("rank ", rank(), ": ", submission::Describe(op), ": ", s.message()));
     }
     if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("op #", op.sequence, " timed out: rank ", board_.Missing(op.sequence),
-                       " did not call it within ", absl::ToInt64Milliseconds(timeout()),
-                       " ms (stopped, hung or calling something else) while rank ", rank(),
-                       " called ", engine::DescribeSignature(mine)));
+      return absl::DeadlineExceededError(absl::StrCat(
+          "op #", op.sequence, " timed out: rank ", board_.Missing(op.sequence, finished),
+          finished ? " did not finish it within " : " did not call it within ",
+          absl::ToInt64Milliseconds(timeout()),
+          " ms (stopped, hung or calling something else) while rank ", rank(), " called ",
+          submission::Describe(op)));
     }
     if (absl::Status alive = CheckDaemon(op.kind, op.sequence); !alive.ok()) return alive;
   }
+}
+
+absl::Status DaemonComm::MeetOnBoard(const Operation& op, bool on_board,
+                                     const submission::BoardBuffers& buffers, absl::Time deadline) {
+  OpDescriptor d{};
+  d.kind = op.kind;
+  d.count = op.count;
+  d.dtype = static_cast<int32_t>(op.dtype);
+  d.op = static_cast<int32_t>(op.op);
+  d.root_or_peer = op.root_or_peer;
+  const engine::CallSignature mine = engine::SignatureOf(d);
+  board_.Post(rank(), op.sequence, {mine.kind, mine.count, mine.dtype, mine.op, mine.root},
+              on_board ? op.send : nullptr, on_board ? BoardInputBytes(op, rank(), size()) : 0,
+              buffers);
+  if (absl::Status s = AwaitOnBoard(op, /*finished=*/false, deadline); !s.ok()) return s;
   std::vector<engine::CallSignature> by_rank(static_cast<size_t>(size()));
   for (int r = 0; r < size(); ++r) {
     const submission::BoardCall c = board_.CallOf(r, op.sequence);
@@ -242,11 +269,22 @@ absl::Status DaemonComm::MeetOnBoard(const Operation& op, bool on_board, absl::T
 
 absl::Status DaemonComm::DoCollective(const Operation& op, absl::Time deadline) {
   if (board_.valid()) {
+    // Small calls run on the board; larger ones over the ranks' arenas when every rank's buffers
+    // are in its arena; the rest (buffers elsewhere, all-to-allv) in the daemon.
     const bool on_board = RunsOnBoard(op, size(), config_.board_bytes);
-    if (absl::Status s = MeetOnBoard(op, on_board, deadline); !s.ok()) return s;
+    submission::BoardBuffers buffers;
+    if (!on_board && !arenas_.empty()) {
+      buffers = ArenaBuffers(op, rank(), size(), arenas_[rank()], memory_->region().size());
+    }
+    if (absl::Status s = MeetOnBoard(op, on_board, buffers, deadline); !s.ok()) return s;
     if (on_board) {
       FinishOnBoard(board_, op, rank());
       return absl::OkStatus();
+    }
+    if (buffers.reachable && AllReachable(board_, op)) {
+      RunOverArenas(board_, op, rank(), arenas_);
+      board_.Finish(rank(), op.sequence);
+      return AwaitOnBoard(op, /*finished=*/true, deadline);
     }
   }
   const size_t element = collectives::DataTypeSize(op.dtype);

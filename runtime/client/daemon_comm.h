@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "runtime/client/communicator.h"
@@ -40,9 +41,13 @@ class DaemonComm final : public Communicator {
   // Submits `ds` and waits until every one is answered (in any order), watching for the daemon
   // going away. Returns the first error among the answers.
   absl::Status Submit(absl::Span<const submission::OpDescriptor> ds, absl::Time deadline);
-  // Posts `op` to the call board (with its input when it runs there), waits for every rank's
-  // post and checks that the calls agree.
-  absl::Status MeetOnBoard(const Operation& op, bool on_board, absl::Time deadline);
+  // Posts `op` to the call board (with its input when it runs there, and where its buffers are),
+  // waits for every rank's post and checks that the calls agree.
+  absl::Status MeetOnBoard(const Operation& op, bool on_board,
+                           const submission::BoardBuffers& buffers, absl::Time deadline);
+  // Waits until every rank posted (or finished) `op` on the board, within `deadline`, watching
+  // for the daemon going away and for an abort.
+  absl::Status AwaitOnBoard(const Operation& op, bool finished, absl::Time deadline);
   // Unavailable when the daemon is gone (its socket closed); OK otherwise.
   absl::Status CheckDaemon(OpKind kind, uint64_t sequence);
 
@@ -53,6 +58,10 @@ class DaemonComm final : public Communicator {
   shm::UnixChannel channel_;
   shm::SharedRegion board_region_;  // empty in jobs of several nodes
   submission::NodeBoard board_;
+  // One-node jobs: every local rank's arena base in this process, by rank (this rank's own
+  // included); empty when the daemon did not share them.
+  std::vector<char*> arenas_;
+  std::vector<shm::SharedRegion> peer_arenas_;
   std::atomic<bool> aborted_{false};
 };
 

@@ -182,12 +182,11 @@ absl::Status NodeJob::Admit(shm::UnixChannel channel) {
   welcome.set_node_rank(options_.node_rank);
   welcome.set_nodes(options_.job.nodes());
   welcome.set_world_size(options_.job.nodes() * local_size());
-  std::vector<int> board_fd;
-  if (board_.valid()) {
-    welcome.set_board_bytes(board_region_.size());
-    board_fd.push_back(board_region_.fd());
+  if (!board_.valid()) {
+    if (absl::Status s = channel.Send(welcome.SerializeAsString()); !s.ok()) return s;
+    session->welcomed = true;
   }
-  if (absl::Status s = channel.Send(welcome.SerializeAsString(), board_fd); !s.ok()) return s;
+  session->welcome = std::move(welcome);
   session->channel = std::move(channel);
 
   absl::MutexLock lock(&mu_);
@@ -199,7 +198,34 @@ absl::Status NodeJob::Admit(shm::UnixChannel channel) {
   sessions_[local] = std::move(session);
   if (transport_) DeclareArenaLocked(*raw);
   pollers_.emplace_back([this, raw] { PollLoop(raw); });
+  if (board_.valid()) WelcomeWhenAllJoinedLocked();
   return absl::OkStatus();
+}
+
+void NodeJob::WelcomeWhenAllJoinedLocked() {
+  std::vector<int> fds = {board_region_.fd()};
+  std::vector<uint64_t> arena_bytes;
+  for (const auto& session : sessions_) {
+    if (session == nullptr || !session->connected) return;  // not everyone yet
+    fds.push_back(session->arena.fd());
+    arena_bytes.push_back(session->arena.size());
+  }
+  // Past the most descriptors one message carries, ranks go without each other's arenas.
+  if (fds.size() > shm::UnixChannel::kMaxFdsPerMessage) {
+    fds.erase(fds.begin() + 1, fds.end());
+    arena_bytes.clear();
+  }
+  for (const auto& session : sessions_) {
+    if (session->welcomed) continue;  // a rank that reconnected after the others were answered
+    session->welcome.set_board_bytes(board_region_.size());
+    for (uint64_t bytes : arena_bytes) session->welcome.add_arena_bytes(bytes);
+    session->welcomed = true;
+    if (absl::Status s = session->channel.Send(session->welcome.SerializeAsString(), fds);
+        !s.ok()) {
+      LogWarning(absl::StrCat("node ", options_.node_rank, ": cannot welcome rank ", session->rank,
+                              ": ", s.message()));
+    }
+  }
 }
 
 void NodeJob::PollLoop(RankSession* session) {

@@ -65,6 +65,9 @@ class NodeJob {
 
   void AcceptLoop();
   absl::Status Admit(shm::UnixChannel channel);
+  // One-node jobs: once every local rank has sent its hello, answers them all with the call board
+  // and every rank's arena.
+  void WelcomeWhenAllJoinedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PollLoop(RankSession* session);
   void EngineLoop();
   // The failure for collective `sequence` once some local ranks submitted it and others did not

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "rank.pb.h"
 #include "runtime/shm/shared_region.h"
 #include "runtime/shm/unix_channel.h"
 #include "runtime/submission/ring_pair.h"
@@ -21,6 +22,9 @@ struct RankSession {
   submission::RingPair rings;
   std::atomic<bool> finalized{false};
   std::atomic<bool> connected{true};
+  // One-node jobs answer every rank's hello once all have arrived: the answer waits here.
+  proto::RankWelcome welcome;
+  bool welcomed = false;
 
   // The arena range [offset, offset + bytes) as a pointer, or InvalidArgument naming the range.
   absl::StatusOr<char*> ArenaRange(uint64_t offset, uint64_t bytes, const char* what) const;

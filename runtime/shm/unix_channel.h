@@ -34,8 +34,9 @@ class UnixChannel {
  public:
   // Largest payload of one message.
   static constexpr size_t kMaxMessageBytes = 64 * 1024;
-  // Most fds that one message may carry.
-  static constexpr size_t kMaxFdsPerMessage = 64;
+  // Most fds that one message may carry (the kernel's SCM_MAX_FD): a one-node job's welcome
+  // carries the call board and every local rank's arena.
+  static constexpr size_t kMaxFdsPerMessage = 253;
 
   // Connects to the listener `name`, retrying until `deadline` while nobody listens yet (the
   // daemon may still be starting). DeadlineExceeded names the socket and the last error.

@@ -15,7 +15,7 @@ namespace ultracc::submission {
 namespace {
 
 constexpr uint32_t kMagic = 0x5542524e;  // "UBRN"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr size_t kCacheLine = 64;
 constexpr size_t kFailureBytes = 512;
 // Waiting: a short spin for peers already running, then yields so that peers waiting for a core
@@ -54,16 +54,20 @@ struct alignas(kCacheLine) NodeBoard::Slot {
   std::atomic<uint64_t> sequence;  // the collective this slot holds; written last
   BoardCall call;
   uint64_t input_bytes;
+  alignas(kCacheLine) uint64_t send_offset;
+  uint64_t recv_offset;
+  uint64_t reachable;
+  std::atomic<uint64_t> finished;  // the last collective of this slot its rank finished
 };
 
 namespace {
-// A slot: its header line, then its input.
-constexpr size_t kSlotHeaderBytes = kCacheLine;
+// A slot: its header lines, then its input.
+constexpr size_t kSlotHeaderBytes = 2 * kCacheLine;
 constexpr size_t SlotStride() { return kSlotHeaderBytes + NodeBoard::kPayloadBytes; }
 }  // namespace
 
 size_t NodeBoard::Bytes(int ranks) {
-  static_assert(sizeof(Slot) == kSlotHeaderBytes, "a slot's header is one cache line");
+  static_assert(sizeof(Slot) == kSlotHeaderBytes, "a slot's header is two cache lines");
   return sizeof(Header) + 2 * static_cast<size_t>(ranks) * SlotStride();
 }
 
@@ -107,10 +111,13 @@ NodeBoard::Slot* NodeBoard::slot(int rank, uint64_t sequence) const {
 }
 
 void NodeBoard::Post(int rank, uint64_t sequence, const BoardCall& call, const void* input,
-                     size_t input_bytes) {
+                     size_t input_bytes, const BoardBuffers& buffers) {
   Slot* s = slot(rank, sequence);
   s->call = call;
   s->input_bytes = input_bytes;
+  s->send_offset = buffers.send_offset;
+  s->recv_offset = buffers.recv_offset;
+  s->reachable = buffers.reachable ? 1 : 0;
   if (input_bytes > 0)
     std::memcpy(reinterpret_cast<char*>(s) + kSlotHeaderBytes, input, input_bytes);
   s->sequence.store(sequence, std::memory_order_release);
@@ -125,11 +132,28 @@ void NodeBoard::Ring() {
   if (h->sleepers.load(std::memory_order_seq_cst) > 0) WakeAll(h->bell);
 }
 
-bool NodeBoard::AllPosted(uint64_t sequence) const {
+bool NodeBoard::AllReached(uint64_t sequence, bool finished) const {
   for (int r = 0; r < ranks_; ++r) {
-    if (slot(r, sequence)->sequence.load(std::memory_order_acquire) != sequence) return false;
+    const Slot* s = slot(r, sequence);
+    const std::atomic<uint64_t>& mark = finished ? s->finished : s->sequence;
+    if (mark.load(std::memory_order_acquire) != sequence) return false;
   }
   return true;
+}
+
+void NodeBoard::Finish(int rank, uint64_t sequence) {
+  slot(rank, sequence)->finished.store(sequence, std::memory_order_release);
+  Ring();
+}
+
+absl::Status NodeBoard::AwaitAll(uint64_t sequence, absl::Time until,
+                                 const std::atomic<bool>* cancelled) const {
+  return Await(sequence, false, until, cancelled);
+}
+
+absl::Status NodeBoard::AwaitFinished(uint64_t sequence, absl::Time until,
+                                      const std::atomic<bool>* cancelled) const {
+  return Await(sequence, true, until, cancelled);
 }
 
 absl::Status NodeBoard::Failure() const {
@@ -137,13 +161,13 @@ absl::Status NodeBoard::Failure() const {
   return absl::UnavailableError(header()->failure);
 }
 
-absl::Status NodeBoard::AwaitAll(uint64_t sequence, absl::Time until,
-                                 const std::atomic<bool>* cancelled) const {
+absl::Status NodeBoard::Await(uint64_t sequence, bool finished, absl::Time until,
+                              const std::atomic<bool>* cancelled) const {
   Header* h = header();
   int spins = 0;
   while (true) {
     const uint32_t bell = h->bell.load(std::memory_order_seq_cst);
-    if (AllPosted(sequence)) return absl::OkStatus();
+    if (AllReached(sequence, finished)) return absl::OkStatus();
     if (absl::Status f = Failure(); !f.ok()) return f;
     if (cancelled != nullptr && cancelled->load(std::memory_order_acquire)) {
       return absl::CancelledError("the communicator was aborted");
@@ -170,14 +194,22 @@ BoardCall NodeBoard::CallOf(int rank, uint64_t sequence) const {
   return slot(rank, sequence)->call;
 }
 
+BoardBuffers NodeBoard::BuffersOf(int rank, uint64_t sequence) const {
+  const Slot* s = slot(rank, sequence);
+  return {
+      .reachable = s->reachable != 0, .send_offset = s->send_offset, .recv_offset = s->recv_offset};
+}
+
 const char* NodeBoard::InputOf(int rank, uint64_t sequence) const {
   return reinterpret_cast<const char*>(slot(rank, sequence)) + kSlotHeaderBytes;
 }
 
-std::string NodeBoard::Missing(uint64_t sequence) const {
+std::string NodeBoard::Missing(uint64_t sequence, bool finished) const {
   std::vector<std::string> missing;
   for (int r = 0; r < ranks_; ++r) {
-    if (slot(r, sequence)->sequence.load(std::memory_order_acquire) < sequence) {
+    const Slot* s = slot(r, sequence);
+    const std::atomic<uint64_t>& mark = finished ? s->finished : s->sequence;
+    if (mark.load(std::memory_order_acquire) < sequence) {
       missing.push_back(absl::StrCat(r));
     }
   }

@@ -34,6 +34,15 @@ struct BoardCall {
   int64_t root = -1;
 };
 
+// Where a rank's buffers of a collective sit in its arena, posted so that the other ranks of the
+// node can read and write them directly (client/arena_collectives.h).
+struct BoardBuffers {
+  static constexpr uint64_t kNone = ~uint64_t{0};
+  bool reachable = false;  // every buffer this rank uses is in its arena, and may be shared
+  uint64_t send_offset = kNone;
+  uint64_t recv_offset = kNone;
+};
+
 class NodeBoard {
  public:
   static constexpr size_t kPayloadBytes = size_t{1} << 20;  // a slot's input capacity
@@ -50,10 +59,10 @@ class NodeBoard {
   bool valid() const { return base_ != nullptr; }
   int ranks() const { return ranks_; }
 
-  // Posts collective `sequence` (>= 1) of `rank`: the call and `input_bytes` (<= kPayloadBytes)
-  // of input, then wakes sleepers.
+  // Posts collective `sequence` (>= 1) of `rank`: the call, `input_bytes` (<= kPayloadBytes) of
+  // input and where its buffers are, then wakes sleepers.
   void Post(int rank, uint64_t sequence, const BoardCall& call, const void* input,
-            size_t input_bytes);
+            size_t input_bytes, const BoardBuffers& buffers = {});
   // Waits until every rank posted `sequence`: OK; Unavailable with the daemon's cause once the
   // board failed; Cancelled once `*cancelled`; DeadlineExceeded at `until`. Spins briefly, then
   // sleeps on the board.
@@ -62,9 +71,15 @@ class NodeBoard {
   // Once AwaitAll(sequence) returned OK: what `rank` posted for it.
   BoardCall CallOf(int rank, uint64_t sequence) const;
   const char* InputOf(int rank, uint64_t sequence) const;
-  // The ranks whose slot does not hold `sequence` yet (or a later one), for timeout messages:
-  // "2, rank 5".
-  std::string Missing(uint64_t sequence) const;
+  BoardBuffers BuffersOf(int rank, uint64_t sequence) const;
+  // A collective the ranks run over each other's buffers: `rank` is done touching the others'
+  // buffers; then AwaitFinished waits (as AwaitAll) until every rank is, so that no buffer is
+  // returned to its owner while another rank still reads or writes it.
+  void Finish(int rank, uint64_t sequence);
+  absl::Status AwaitFinished(uint64_t sequence, absl::Time until,
+                             const std::atomic<bool>* cancelled = nullptr) const;
+  // The ranks that did not post (or finish) `sequence` yet, for timeout messages: "2, rank 5".
+  std::string Missing(uint64_t sequence, bool finished = false) const;
 
   // Ends the board with `cause` (first call wins) and wakes everyone; by the daemon.
   void Fail(const absl::Status& cause);
@@ -77,7 +92,9 @@ class NodeBoard {
   NodeBoard(char* base, int ranks) : base_(base), ranks_(ranks) {}
   Header* header() const;
   Slot* slot(int rank, uint64_t sequence) const;
-  bool AllPosted(uint64_t sequence) const;
+  bool AllReached(uint64_t sequence, bool finished) const;
+  absl::Status Await(uint64_t sequence, bool finished, absl::Time until,
+                     const std::atomic<bool>* cancelled) const;
   absl::Status Failure() const;
 
   char* base_ = nullptr;
