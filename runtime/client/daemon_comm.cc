@@ -93,10 +93,22 @@ absl::StatusOr<std::unique_ptr<DaemonComm>> DaemonComm::Create(const Config& con
   int fds[2] = {comm->memory_->region().fd(), comm->rings_region_.fd()};
   if (auto s = comm->channel_.Send(hello.SerializeAsString(), fds); !s.ok()) return s;
   absl::StatusOr<shm::Message> reply = comm->channel_.Recv(deadline);
+  if (absl::IsDeadlineExceeded(reply.status())) {
+    // A one-node job's daemon answers once every local rank has joined.
+    return absl::DeadlineExceededError(absl::StrCat(
+        "rank ", *config.rank, ": the node daemon did not answer within ",
+        absl::ToInt64Milliseconds(config.timeout),
+        " ms (in a one-node job it answers once every rank has created its communicator)"));
+  }
   if (!reply.ok()) return reply.status();
   proto::RankWelcome welcome;
   if (!welcome.ParseFromString(reply->bytes)) {
     return absl::InternalError("malformed welcome from the node daemon");
+  }
+  if (!welcome.error().empty() && welcome.world_size() > 0) {
+    // Admitted, but the job failed while this rank waited for the others to join.
+    return absl::UnavailableError(absl::StrCat(
+        "rank ", *config.rank, ": the job failed before every rank joined: ", welcome.error()));
   }
   if (!welcome.error().empty()) {
     return absl::PermissionDeniedError(

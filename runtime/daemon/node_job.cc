@@ -278,6 +278,13 @@ void NodeJob::Fail(absl::Status cause) {
     // The other nodes learn at once (their transfers with this node fail) instead of waiting for
     // their deadlines; and no late message can land in a rank's buffers any more.
     if (transport_) transport_->Abort(cause);
+    // Ranks still waiting for the others to join get the cause as their answer.
+    for (const auto& session : sessions_) {
+      if (session == nullptr || session->welcomed || !session->connected) continue;
+      session->welcomed = true;
+      session->welcome.set_error(std::string(cause.message()));
+      session->channel.Send(session->welcome.SerializeAsString()).IgnoreError();
+    }
   }
   // Ranks meeting on the call board learn it there.
   if (board_.valid()) board_.Fail(cause);
