@@ -72,7 +72,7 @@ bool AlgorithmApplies(CollectiveKind kind, Algorithm algorithm) {
     case CollectiveKind::kReduceScatter:
     case CollectiveKind::kAllGather:
       return algorithm == Algorithm::kRing || algorithm == Algorithm::kHalvingDoubling ||
-             algorithm == Algorithm::kDirect;
+             algorithm == Algorithm::kDirect || algorithm == Algorithm::kHierarchical;
     case CollectiveKind::kAllToAll:
       return algorithm == Algorithm::kPairwise || algorithm == Algorithm::kBruck ||
              algorithm == Algorithm::kDirect;

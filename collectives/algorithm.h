@@ -26,9 +26,9 @@ enum class Algorithm : int {
   kPairwise,         // "pairwise": all-to-all, all-to-allv
   kBruck,            // "bruck": all-to-all
   kDirect,           // "direct": all-reduce, reduce-scatter, all-gather, all-to-all(v), broadcast
-  kHierarchical,     // "hier": all-reduce over groups of members behind one switch (an
-                     // UltraServer's nodes): direct inside each group, ring across the groups
-                     // (hierarchical.h); without groups, the ring over everyone
+  kHierarchical,     // "hier": all-reduce, reduce-scatter, all-gather over groups of members
+                     // behind one switch (an UltraServer's nodes): direct inside each group, ring
+                     // across the groups (hierarchical.h); without groups, the ring over everyone
 };
 
 enum class CollectiveKind : int {

@@ -29,6 +29,13 @@ absl::Status CheckRanks(CollectiveKind kind, int rank, int size, int root) {
   return absl::OkStatus();
 }
 
+absl::Status CheckOrder(CollectiveKind kind, int size, const RingOrder& order) {
+  if (order.Fits(size)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrFormat("%s schedule of %d members with a ring order of %d", CollectiveKindName(kind),
+                      size, order.members().size()));
+}
+
 absl::Status NotImplemented(CollectiveKind kind, Algorithm algorithm) {
   return absl::InvalidArgumentError(absl::StrFormat("algorithm \"%s\" does not implement %s",
                                                     AlgorithmName(algorithm),
@@ -38,12 +45,13 @@ absl::Status NotImplemented(CollectiveKind kind, Algorithm algorithm) {
 }  // namespace
 
 absl::StatusOr<Schedule> AllReduceSchedule(Algorithm algorithm, int rank, int size, size_t count,
-                                           int group_size) {
+                                           int group_size, const RingOrder& ring_order) {
   constexpr CollectiveKind kKind = CollectiveKind::kAllReduce;
   if (absl::Status s = CheckRanks(kKind, rank, size, 0); !s.ok()) return s;
+  if (absl::Status s = CheckOrder(kKind, size, ring_order); !s.ok()) return s;
   switch (algorithm) {
     case Algorithm::kRing:
-      return RingAllReduce(rank, size, count);
+      return RingAllReduce(rank, size, count, ring_order);
     case Algorithm::kHalvingDoubling:
       return HalvingDoublingAllReduce(rank, size, count);
     case Algorithm::kTree:
@@ -58,32 +66,40 @@ absl::StatusOr<Schedule> AllReduceSchedule(Algorithm algorithm, int rank, int si
 }
 
 absl::StatusOr<Schedule> ReduceScatterSchedule(Algorithm algorithm, int rank, int size,
-                                               size_t block_count) {
+                                               size_t block_count, int group_size,
+                                               const RingOrder& ring_order) {
   constexpr CollectiveKind kKind = CollectiveKind::kReduceScatter;
   if (absl::Status s = CheckRanks(kKind, rank, size, 0); !s.ok()) return s;
+  if (absl::Status s = CheckOrder(kKind, size, ring_order); !s.ok()) return s;
   switch (algorithm) {
     case Algorithm::kRing:
-      return RingReduceScatter(rank, size, block_count);
+      return RingReduceScatter(rank, size, block_count, ring_order);
     case Algorithm::kHalvingDoubling:
       return HalvingDoublingReduceScatter(rank, size, block_count);
     case Algorithm::kDirect:
       return DirectReduceScatter(rank, size, block_count);
+    case Algorithm::kHierarchical:
+      return HierarchicalReduceScatter(rank, size, group_size, block_count, Algorithm::kRing);
     default:
       return NotImplemented(kKind, algorithm);
   }
 }
 
 absl::StatusOr<Schedule> AllGatherSchedule(Algorithm algorithm, int rank, int size,
-                                           size_t block_count) {
+                                           size_t block_count, int group_size,
+                                           const RingOrder& ring_order) {
   constexpr CollectiveKind kKind = CollectiveKind::kAllGather;
   if (absl::Status s = CheckRanks(kKind, rank, size, 0); !s.ok()) return s;
+  if (absl::Status s = CheckOrder(kKind, size, ring_order); !s.ok()) return s;
   switch (algorithm) {
     case Algorithm::kRing:
-      return RingAllGather(rank, size, block_count);
+      return RingAllGather(rank, size, block_count, ring_order);
     case Algorithm::kHalvingDoubling:
       return HalvingDoublingAllGather(rank, size, block_count);
     case Algorithm::kDirect:
       return DirectAllGather(rank, size, block_count);
+    case Algorithm::kHierarchical:
+      return HierarchicalAllGather(rank, size, group_size, block_count, Algorithm::kRing);
     default:
       return NotImplemented(kKind, algorithm);
   }

@@ -25,4 +25,19 @@ namespace ultracc::collectives {
 absl::StatusOr<Schedule> HierarchicalAllReduce(int rank, int size, int group_size, size_t count,
                                                Algorithm outer);
 
+// Reduce-scatter of `block_count` elements per member, in place in kOutput (member m's result in
+// block m), inner level first:
+//   1. direct inside the group: the member at position p collects its group's sum of every block
+//      that belongs to a position-p member, from each group peer at once;
+//   2. reduce-scatter of those blocks across the groups, among the members at position p, by
+//      `outer` (ring or direct), so the cluster network carries 1/group_size of the data.
+// All-gather, in place in kOutput (member m's block m given), outer level first: the members at
+// each position gather their blocks across the groups by `outer`, then hand them to every group
+// peer at once. InvalidArgument as above, or when `outer` is not ring or direct (the schedules
+// whose messages are whole blocks, which step 2 places at strided offsets).
+absl::StatusOr<Schedule> HierarchicalReduceScatter(int rank, int size, int group_size,
+                                                   size_t block_count, Algorithm outer);
+absl::StatusOr<Schedule> HierarchicalAllGather(int rank, int size, int group_size,
+                                               size_t block_count, Algorithm outer);
+
 }  // namespace ultracc::collectives

@@ -262,13 +262,10 @@ absl::Status NodeEngine::AllReduce(absl::Span<const void* const> inputs,
     return absl::OkStatus();
   }
   ForRanges(count, dtype, reduce);
-  absl::Status s = RunAcrossNodes(
-      call,
-      AllReduceSchedule(*chosen, options_.node_rank, options_.num_nodes, count,
-                        options_.group_members > 1 && options_.num_nodes % options_.group_members == 0
-                            ? options_.group_members
-                            : 1),
-      result, result, dtype, op, deadline);
+  absl::Status s = RunAcrossNodes(call,
+                                  AllReduceSchedule(*chosen, options_.node_rank, options_.num_nodes,
+                                                    count, GroupMembers(), options_.ring_order),
+                                  result, result, dtype, op, deadline);
   if (!s.ok()) return s;
   ForRanges(count, dtype, [&](size_t lo, size_t hi) {
     if (op == RedOp::kAvg) DivideBy(dtype, result + lo * element, hi - lo, options_.total_ranks);

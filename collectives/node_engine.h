@@ -69,6 +69,7 @@
 #include "collectives/datatype.h"
 #include "collectives/executor.h"
 #include "collectives/local_workers.h"
+#include "collectives/ring.h"
 #include "collectives/schedule.h"
 #include "common/huge_buffer.h"
 #include "transport/transport.h"
@@ -88,8 +89,11 @@ struct NodeEngineOptions {
   // that engines of one process can share one chooser's cache.
   std::shared_ptr<const AlgorithmChooser> chooser = nullptr;
   // Members per group behind one switch (an UltraServer's nodes), consecutive in member order,
-  // for the hierarchical all-reduce; 1, or a count that does not divide num_nodes: no groups.
+  // for the hierarchical schedules; 1, or a count that does not divide num_nodes: no groups.
   int group_members = 1;
+  // Where the members sit on the ring algorithms' ring (ring.h; rank order by default): e.g. a
+  // snake through a torus (tuner/ring_order.h). It must fit num_nodes.
+  RingOrder ring_order = RingOrder();
 };
 
 // The bound stated above on |computed - exact| of one kSum or kAvg result element whose world
@@ -179,6 +183,13 @@ class NodeEngine {
                           DataType dtype) const;
   absl::StatusOr<Algorithm> Choose(const Call& call, size_t message_bytes, Algorithm forced) const;
   // Runs `schedule` between the nodes (nothing when it has no steps).
+  // Members per group for the hierarchical schedules: options_.group_members when it splits the
+  // nodes into several equal groups, else 1 (no groups).
+  int GroupMembers() const {
+    return options_.group_members > 1 && options_.num_nodes % options_.group_members == 0
+               ? options_.group_members
+               : 1;
+  }
   absl::Status RunAcrossNodes(const Call& call, absl::StatusOr<Schedule> schedule,
                               const void* input, void* output, DataType dtype, RedOp op,
                               absl::Time deadline);

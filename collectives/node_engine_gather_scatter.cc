@@ -60,9 +60,11 @@ absl::Status NodeEngine::ReduceScatter(absl::Span<const void* const> inputs,
     ReduceMany(dtype, op, partial + lo * element, ins, hi - lo);
   });
   if (options_.num_nodes > 1) {
-    absl::Status s = RunAcrossNodes(
-        call, ReduceScatterSchedule(*chosen, options_.node_rank, options_.num_nodes, node_block),
-        partial, partial, dtype, op, deadline);
+    absl::Status s =
+        RunAcrossNodes(call,
+                       ReduceScatterSchedule(*chosen, options_.node_rank, options_.num_nodes,
+                                             node_block, GroupMembers(), options_.ring_order),
+                       partial, partial, dtype, op, deadline);
     if (!s.ok()) return s;
   }
   char* const mine = partial + options_.node_rank * node_block * element;
@@ -101,9 +103,11 @@ absl::Status NodeEngine::AllGather(absl::Span<const void* const> inputs,
     std::memmove(gathered + (first_rank + i) * block_bytes, inputs[i], block_bytes);
   }
   if (options_.num_nodes > 1) {
-    absl::Status s = RunAcrossNodes(
-        call, AllGatherSchedule(*chosen, options_.node_rank, options_.num_nodes, chips * sendcount),
-        gathered, gathered, dtype, RedOp::kSum, deadline);
+    absl::Status s =
+        RunAcrossNodes(call,
+                       AllGatherSchedule(*chosen, options_.node_rank, options_.num_nodes,
+                                         chips * sendcount, GroupMembers(), options_.ring_order),
+                       gathered, gathered, dtype, RedOp::kSum, deadline);
     if (!s.ok()) return s;
   }
   ForRanges(total_bytes / element, dtype, [&](size_t lo, size_t hi) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "collectives/ring.h"
 #include "collectives/schedule.h"
 
 namespace ultracc::collectives {
@@ -12,6 +13,8 @@ namespace ultracc::collectives {
 // `size` blocks of `block_count` elements; rank r starts with its own block r in place and ends
 // with every block. In round s rank r sends block r - s to r + 1 and receives block r - s - 1 from
 // r - 1. No steps when size == 1 or block_count == 0.
-Schedule RingAllGather(int rank, int size, size_t block_count);
+// With a ring `order` (ring.h) positions replace ranks in that arithmetic and block indices are
+// the members at those positions.
+Schedule RingAllGather(int rank, int size, size_t block_count, const RingOrder& order = {});
 
 }  // namespace ultracc::collectives

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 
+#include "collectives/ring.h"
 #include "collectives/schedule.h"
 
 namespace ultracc::collectives {
@@ -14,6 +15,8 @@ namespace ultracc::collectives {
 // full reduction of block r in place. In round s rank r sends block r - s - 1 to r + 1 and
 // receive-reduces block r - s - 2 from r - 1, so the partial sum it forwards is always the one it
 // just extended. No steps when size == 1 or block_count == 0.
-Schedule RingReduceScatter(int rank, int size, size_t block_count);
+// With a ring `order` (ring.h) positions replace ranks in that arithmetic and block indices are
+// the members at those positions, so every rank still ends with its own block.
+Schedule RingReduceScatter(int rank, int size, size_t block_count, const RingOrder& order = {});
 
 }  // namespace ultracc::collectives

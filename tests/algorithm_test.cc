@@ -38,9 +38,14 @@ TEST(AlgorithmTest, ForcedChoiceThatAppliesIsKept) {
             Algorithm::kDirect);
   EXPECT_EQ(*ChooseAlgorithm(CollectiveKind::kAllReduce, 4, 6, Algorithm::kHierarchical),
             Algorithm::kHierarchical);
-  // Only all-reduce has a hierarchical schedule; the others keep the size rule.
+  // All-reduce, reduce-scatter and all-gather have hierarchical schedules; the others keep the
+  // size rule.
   EXPECT_EQ(*ChooseAlgorithm(CollectiveKind::kReduceScatter, 1 << 30, 6, Algorithm::kHierarchical),
-            Algorithm::kRing);
+            Algorithm::kHierarchical);
+  EXPECT_EQ(*ChooseAlgorithm(CollectiveKind::kAllGather, 4, 6, Algorithm::kHierarchical),
+            Algorithm::kHierarchical);
+  EXPECT_EQ(*ChooseAlgorithm(CollectiveKind::kBroadcast, 1 << 30, 6, Algorithm::kHierarchical),
+            Algorithm::kTree);
 }
 
 TEST(AlgorithmTest, ForcedChoiceThatDoesNotApplyFallsBackToTheDefault) {

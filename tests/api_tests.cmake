@@ -118,7 +118,7 @@ set(ULTRACC_ALGO_tree allreduce,broadcast,reduce)
 set(ULTRACC_ALGO_pairwise alltoall,alltoallv)
 set(ULTRACC_ALGO_bruck alltoall)
 set(ULTRACC_ALGO_direct allreduce,reducescatter,allgather,alltoall,alltoallv,broadcast)
-set(ULTRACC_ALGO_hier allreduce)
+set(ULTRACC_ALGO_hier allreduce,reducescatter,allgather)
 foreach(algo ring rhd tree pairwise bruck direct hier)
   foreach(world 1 2 3 4 5 8)
     ultracc_api_test(ApiAlgorithm.${algo}.w${world} TIMEOUT 240 ENV ULTRACC_ALGO=${algo}
@@ -163,11 +163,19 @@ ultracc_api_test(ApiTopology.small_cluster TIMEOUT 240 COST 10
 # rank's engine (one chip per member) tunes for that layout.
 ultracc_api_test(ApiTopology.embedded_w8 TIMEOUT 240 ENV ULTRACC_TOPOLOGY=${ULTRACC_SMALL_CLUSTER}
                  ARGS --threads 8 --dtypes int32,float,bfloat16)
-# The hierarchical all-reduce where it has groups: 8 thread-ranks in 2 UltraServers of 4 (every
-# count and dtype, and 2^20 + 3), and the daemons' node engines of 2 UltraServers of 2 nodes.
+# The hierarchical all-reduce, reduce-scatter and all-gather where they have groups: 8 thread-ranks
+# in 2 UltraServers of 4 (every count and dtype, and 2^20 + 3), and the daemons' node engines of 2
+# UltraServers of 2 nodes.
 ultracc_api_test(ApiTopology.embedded_w8.hier TIMEOUT 240
                  ENV ULTRACC_TOPOLOGY=${ULTRACC_SMALL_CLUSTER} ULTRACC_ALGO=hier
-                 ARGS --threads 8 --collectives allreduce --large)
+                 ARGS --threads 8 --collectives allreduce,reducescatter,allgather --large)
+# A torus node level (tools/topo/examples/small-torus.textproto: 2 nodes of 2x2 chips): 8
+# thread-ranks fill it chip by chip, and the ring snakes through the tori (tuner/ring_order.h).
+set(ULTRACC_SMALL_TORUS ${PROJECT_SOURCE_DIR}/tools/topo/examples/small-torus.textproto)
+ultracc_api_test(ApiTopology.torus_embedded_w8.ring TIMEOUT 240
+                 ENV ULTRACC_TOPOLOGY=${ULTRACC_SMALL_TORUS} ULTRACC_ALGO=ring
+                 ARGS --threads 8 --collectives allreduce,reducescatter,allgather
+                      --dtypes int32,float,bfloat16 --large)
 # Its links held to the spec's ratios (--emulate-links): 1000 GB/s for the switch's 4000 keeps the
 # latencies at tens of microseconds, so the matrix's many small cases stay quick.
 ultracc_api_test(ApiTopology.small_cluster.emulated TIMEOUT 240 COST 10
@@ -178,7 +186,7 @@ ultracc_api_test(ApiTopology.small_cluster.emulated TIMEOUT 240 COST 10
 ultracc_api_test(ApiTopology.small_cluster.hier TIMEOUT 240 ENV ULTRACC_ALGO=hier
                  COMMAND $<TARGET_FILE:ultracc_cli> launch --topology ${ULTRACC_SMALL_CLUSTER} --
                          $<TARGET_FILE:collectives_check>
-                 ARGS --collectives allreduce --large)
+                 ARGS --collectives allreduce,reducescatter,allgather --large)
 
 # The same matrix with the nodes linked by libfabric (--transport ofi): the tcp and shm providers,
 # 2 nodes of 2 chips striped over two rails and 3 nodes of one chip on one rail; and embedded mode

@@ -133,5 +133,17 @@ TEST(EngineChooserTest, WithoutTuningNothingIsTraced) {
   EXPECT_TRUE(capture.Lines().empty());
 }
 
+// Chips as members on a torus node level ring through the tori; nodes as members keep rank order,
+// as does no topology.
+TEST(EngineRingOrderTest, ChipMembersOfTorusNodesSnakeAndOthersKeepRankOrder) {
+  const Config torus = WithTopology("trn2-ultraserver", false);
+  const collectives::RingOrder chips = EngineRingOrder(torus, 64, 16, 1);
+  ASSERT_EQ(chips.members().size(), 64u);
+  EXPECT_EQ(chips.At(0, 64), 0);
+  EXPECT_EQ(chips.At(4, 64), 7);  // row 1 of node 0 walks back from its last column
+  EXPECT_TRUE(EngineRingOrder(torus, 4, 1, 16).natural());
+  EXPECT_TRUE(EngineRingOrder(Config(), 64, 16, 1).natural());
+}
+
 }  // namespace
 }  // namespace ultracc::engine

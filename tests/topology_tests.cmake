@@ -5,6 +5,7 @@ foreach(name spec_text_test spec_validation_test presets_test topology_test)
 endforeach()
 
 ultracc_add_test(cost_model_test SOURCES cost_model_test.cc LIBS ultracc_tuner TIMEOUT 30)
+ultracc_add_test(ring_order_test SOURCES ring_order_test.cc LIBS ultracc_tuner TIMEOUT 60)
 
 ultracc_add_test(topo_command_test SOURCES topo_command_test.cc LIBS ultracc_test_processes
                  TIMEOUT 60)

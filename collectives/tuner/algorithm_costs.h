@@ -44,7 +44,8 @@ struct RoundLevels {
 std::optional<Cost> RingCost(const RankHierarchy& h, CollectiveKind kind, double bytes);
 std::optional<Cost> DirectCost(const RankHierarchy& h, CollectiveKind kind, double bytes);
 std::optional<Cost> PairwiseCost(const RankHierarchy& h, CollectiveKind kind, double bytes);
-// The hierarchical all-reduce (hierarchical.h) with the UltraServers as its groups.
+// The hierarchical all-reduce, reduce-scatter and all-gather (hierarchical.h) with the
+// UltraServers as their groups.
 std::optional<Cost> HierarchicalCost(const RankHierarchy& h, CollectiveKind kind, double bytes);
 
 // Logarithmic rounds (log_round_costs.cc).

@@ -101,22 +101,37 @@ std::optional<Cost> PairwiseCost(const RankHierarchy& h, CollectiveKind kind, do
 }
 
 std::optional<Cost> HierarchicalCost(const RankHierarchy& h, CollectiveKind kind, double bytes) {
-  if (kind != CollectiveKind::kAllReduce) return std::nullopt;
+  if (kind != CollectiveKind::kAllReduce && kind != CollectiveKind::kReduceScatter &&
+      kind != CollectiveKind::kAllGather) {
+    return std::nullopt;
+  }
   const int n = h.ranks();
   if (n == 1) return Cost{};
   // Groups are the UltraServers (one group of everyone when there is one).
   constexpr int kUltraServer = 1, kCluster = 2;
   const int group = h.top() >= kCluster ? static_cast<int>(h.level(kUltraServer).unit_ranks) : n;
   const int groups = n / group;
-  const double chunk = bytes / group;
-  // Direct reduce-scatter and all-gather inside the group: each rank sends a chunk to every
-  // group peer at once, on the level that peer is at.
-  Cost cost = Times(ToEveryPeer(h, chunk, kCluster), 2);
-  cost.local_s = (group - 1) * chunk * h.reduce_s_per_byte();
-  if (groups > 1) {
-    // The ring all-reduce of a chunk among the groups, every round across the cluster.
-    cost += Times(Hop(h, kCluster, chunk / groups), 2.0 * (groups - 1));
-    cost.local_s += (groups - 1) * chunk / groups * h.reduce_s_per_byte();
+  if (kind == CollectiveKind::kAllReduce) {
+    const double chunk = bytes / group;
+    // Direct reduce-scatter and all-gather inside the group: each rank sends a chunk to every
+    // group peer at once, on the level that peer is at.
+    Cost cost = Times(ToEveryPeer(h, chunk, kCluster), 2);
+    cost.local_s = (group - 1) * chunk * h.reduce_s_per_byte();
+    if (groups > 1) {
+      // The ring all-reduce of a chunk among the groups, every round across the cluster.
+      cost += Times(Hop(h, kCluster, chunk / groups), 2.0 * (groups - 1));
+      cost.local_s += (groups - 1) * chunk / groups * h.reduce_s_per_byte();
+    }
+    return cost;
+  }
+  // Reduce-scatter (inner level first) and all-gather (outer first): the group peers exchange the
+  // blocks of one another's positions, 1/group of the data each, at once; the members at one
+  // position ring their blocks across the groups.
+  const double block = bytes / n;
+  Cost cost = ToEveryPeer(h, bytes / group, kCluster);
+  if (groups > 1) cost += Times(Hop(h, kCluster, block), groups - 1);
+  if (kind == CollectiveKind::kReduceScatter) {
+    cost.local_s = ((group - 1) * groups + (groups - 1)) * block * h.reduce_s_per_byte();
   }
   return cost;
 }

@@ -42,6 +42,8 @@ EmbeddedComm::EmbeddedComm(int rank, int size, uint32_t comm_id, const Config& c
   if (config.topology != nullptr) {
     engine_options.group_members =
         engine::EngineGroupMembers(config, size, RanksPerNode(config, size), 1);
+    engine_options.ring_order =
+        engine::EngineRingOrder(config, size, RanksPerNode(config, size), 1);
   }
   engine_ = std::make_unique<collectives::NodeEngine>(engine_options);
 }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collectives/tuner/member_layout.h"
+#include "collectives/tuner/ring_order.h"
 #include "collectives/tuner/topology_chooser.h"
 #include "runtime/log.h"
 
@@ -40,6 +41,15 @@ int EngineGroupMembers(const Config& config, int members, int members_per_node,
   absl::StatusOr<collectives::tuner::RankLayout> layout = collectives::tuner::MemberLayout(
       *config.topology, members, members_per_node, chips_per_member);
   return layout.ok() ? collectives::tuner::MembersPerUltraServer(*layout) : 1;
+}
+
+collectives::RingOrder EngineRingOrder(const Config& config, int members, int members_per_node,
+                                       int chips_per_member) {
+  if (config.topology == nullptr) return {};
+  absl::StatusOr<collectives::tuner::RankLayout> layout = collectives::tuner::MemberLayout(
+      *config.topology, members, members_per_node, chips_per_member);
+  if (!layout.ok()) return {};
+  return collectives::tuner::TopologyRingOrder(*config.topology, *layout);
 }
 
 }  // namespace ultracc::engine

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "collectives/algorithm_chooser.h"
+#include "collectives/ring.h"
 #include "runtime/config.h"
 
 namespace ultracc::engine {
@@ -26,5 +27,10 @@ absl::StatusOr<std::shared_ptr<const collectives::AlgorithmChooser>> EngineChoos
 // they do not fit it.
 int EngineGroupMembers(const Config& config, int members, int members_per_node,
                        int chips_per_member);
+
+// The ring through the topology's links (NodeEngineOptions::ring_order) for members laid out the
+// same way; rank order without a topology or when they do not fit it.
+collectives::RingOrder EngineRingOrder(const Config& config, int members, int members_per_node,
+                                       int chips_per_member);
 
 }  // namespace ultracc::engine
