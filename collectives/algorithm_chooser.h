@@ -24,6 +24,14 @@ class AlgorithmChooser {
   // several threads at once.
   virtual absl::StatusOr<Algorithm> Choose(CollectiveKind kind, size_t message_bytes,
                                            int participants) const = 0;
+
+  // The executor's slice for `algorithm` running `kind` over `message_bytes` among `participants`
+  // (the tuner's choice per collective, size and the levels its messages cross); 0 keeps the
+  // engine's own. The same on every member for the same arguments, as Choose.
+  virtual size_t SliceBytes(CollectiveKind kind, size_t message_bytes, int participants,
+                            Algorithm algorithm) const {
+    return 0;
+  }
 };
 
 // What a NodeEngine runs (the one rule the engine and `ultracc bench`'s algorithm column share):

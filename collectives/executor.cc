@@ -108,7 +108,7 @@ void Executor::AbandonInFlight() {
 }
 
 absl::Status Executor::Run(const Schedule& schedule, const ExecBuffers& buffers, RedOp op,
-                           uint64_t tag_base, absl::Time deadline) {
+                           uint64_t tag_base, absl::Time deadline, size_t slice_bytes) {
   if (absl::Status s = ValidateSchedule(schedule); !s.ok()) return s;
   const int rank = schedule.rank;
   if (!IsValidDataType(static_cast<int>(buffers.dtype))) {
@@ -161,7 +161,8 @@ absl::Status Executor::Run(const Schedule& schedule, const ExecBuffers& buffers,
                .tag_base = tag_base,
                .deadline = deadline,
                .element_bytes = element_bytes,
-               .slice_elements = std::max<size_t>(1, options_.slice_bytes / element_bytes),
+               .slice_elements = std::max<size_t>(
+                   1, (slice_bytes > 0 ? slice_bytes : options_.slice_bytes) / element_bytes),
                .scratch = Scratch(schedule.scratch_elements * element_bytes)};
   for (size_t begin = 0; begin < schedule.steps.size();) {
     size_t end = begin;

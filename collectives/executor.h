@@ -69,9 +69,11 @@ class Executor {
 
   // Runs `schedule` (whose rank and size must be the transport's) on `buffers`, combining with
   // `op` (kAvg combines as kSum; the caller divides). `tag_base` must have its low
-  // kExecutorTagBits clear. Returns when every step has finished, or on the first error.
+  // kExecutorTagBits clear. `slice_bytes` overrides the options' slice for this run (0 keeps
+  // them); every member of a collective must slice alike. Returns when every step has finished,
+  // or on the first error.
   absl::Status Run(const Schedule& schedule, const ExecBuffers& buffers, RedOp op,
-                   uint64_t tag_base, absl::Time deadline);
+                   uint64_t tag_base, absl::Time deadline, size_t slice_bytes = 0);
 
  private:
   struct Transfer;

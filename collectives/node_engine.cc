@@ -177,12 +177,13 @@ absl::StatusOr<Algorithm> NodeEngine::Choose(const Call& call, size_t message_by
 
 absl::Status NodeEngine::RunAcrossNodes(const Call& call, absl::StatusOr<Schedule> schedule,
                                         const void* input, void* output, DataType dtype, RedOp op,
-                                        absl::Time deadline) {
+                                        absl::Time deadline, size_t slice_bytes) {
   absl::Status s = schedule.status();
   if (s.ok()) {
     if (schedule->steps.empty()) return absl::OkStatus();
     const ExecBuffers buffers{.input = const_cast<void*>(input), .output = output, .dtype = dtype};
-    s = executor_.Run(*schedule, buffers, op, call.op_seq << kExecutorTagBits, deadline);
+    s = executor_.Run(*schedule, buffers, op, call.op_seq << kExecutorTagBits, deadline,
+                      slice_bytes);
   }
   if (s.ok()) return s;
   transfer_failed_ = true;
@@ -262,10 +263,11 @@ absl::Status NodeEngine::AllReduce(absl::Span<const void* const> inputs,
     return absl::OkStatus();
   }
   ForRanges(count, dtype, reduce);
-  absl::Status s = RunAcrossNodes(call,
-                                  AllReduceSchedule(*chosen, options_.node_rank, options_.num_nodes,
-                                                    count, GroupMembers(), options_.ring_order),
-                                  result, result, dtype, op, deadline);
+  absl::Status s =
+      RunAcrossNodes(call,
+                     AllReduceSchedule(*chosen, options_.node_rank, options_.num_nodes, count,
+                                       GroupMembers(), options_.ring_order),
+                     result, result, dtype, op, deadline, SliceFor(call, bytes, *chosen));
   if (!s.ok()) return s;
   ForRanges(count, dtype, [&](size_t lo, size_t hi) {
     if (op == RedOp::kAvg) DivideBy(dtype, result + lo * element, hi - lo, options_.total_ranks);
@@ -345,7 +347,7 @@ absl::Status NodeEngine::Reduce(absl::Span<const void* const> inputs,
   if (options_.num_nodes > 1) {
     absl::Status s = RunAcrossNodes(
         call, ReduceSchedule(*chosen, options_.node_rank, options_.num_nodes, root_node, count),
-        result, result, dtype, op, deadline);
+        result, result, dtype, op, deadline, SliceFor(call, bytes, *chosen));
     if (!s.ok()) return s;
   }
   if (root_here && op == RedOp::kAvg) DivideBy(dtype, result, count, options_.total_ranks);

@@ -190,9 +190,15 @@ class NodeEngine {
                ? options_.group_members
                : 1;
   }
+  // The chooser's slice for `algorithm` (0: the executor's own).
+  size_t SliceFor(const Call& call, size_t message_bytes, Algorithm algorithm) const {
+    return options_.chooser ? options_.chooser->SliceBytes(call.kind, message_bytes,
+                                                           options_.num_nodes, algorithm)
+                            : 0;
+  }
   absl::Status RunAcrossNodes(const Call& call, absl::StatusOr<Schedule> schedule,
                               const void* input, void* output, DataType dtype, RedOp op,
-                              absl::Time deadline);
+                              absl::Time deadline, size_t slice_bytes = 0);
   // Memory for the current operation, grown on demand: slot 0 and 1 are independent. Large
   // workspaces come from the process's HugeBufferPool and go back to it when the operation ends
   // (WorkspaceLease), so the engines of one process share them; after a failed transfer the

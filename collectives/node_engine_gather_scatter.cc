@@ -60,11 +60,11 @@ absl::Status NodeEngine::ReduceScatter(absl::Span<const void* const> inputs,
     ReduceMany(dtype, op, partial + lo * element, ins, hi - lo);
   });
   if (options_.num_nodes > 1) {
-    absl::Status s =
-        RunAcrossNodes(call,
-                       ReduceScatterSchedule(*chosen, options_.node_rank, options_.num_nodes,
-                                             node_block, GroupMembers(), options_.ring_order),
-                       partial, partial, dtype, op, deadline);
+    absl::Status s = RunAcrossNodes(
+        call,
+        ReduceScatterSchedule(*chosen, options_.node_rank, options_.num_nodes, node_block,
+                              GroupMembers(), options_.ring_order),
+        partial, partial, dtype, op, deadline, SliceFor(call, total * element, *chosen));
     if (!s.ok()) return s;
   }
   char* const mine = partial + options_.node_rank * node_block * element;

@@ -4,6 +4,7 @@
 // chooser says and still computes the right result.
 #include "collectives/algorithm_chooser.h"
 
+#include <atomic>
 #include <future>
 #include <vector>
 
@@ -170,6 +171,55 @@ TEST_F(ChooserEngineTest, RunsTheChoiceAskedAtNodeLevelAndGetsTheRightResult) {
   EXPECT_EQ(asked[3].bytes, kChips * kWorld * kBlock * sizeof(int32_t));
   EXPECT_EQ(NodeMessageBytes(CollectiveKind::kAllToAll, 100, kChips), 100u * kChips);
   EXPECT_EQ(NodeMessageBytes(CollectiveKind::kAllGather, 100, kChips), 100u);
+}
+
+// A chooser that runs the ring in slices of a few elements: the engine passes the slice to the
+// executor, which cuts every message into many pieces, and the result stays exact.
+class SlicingChooser final : public AlgorithmChooser {
+ public:
+  absl::StatusOr<Algorithm> Choose(CollectiveKind kind, size_t message_bytes,
+                                   int participants) const override {
+    return AlgorithmApplies(kind, Algorithm::kRing)
+               ? Algorithm::kRing
+               : ChooseAlgorithm(kind, message_bytes, participants);
+  }
+  size_t SliceBytes(CollectiveKind, size_t, int, Algorithm algorithm) const override {
+    asked_ += 1;
+    return algorithm == Algorithm::kRing ? 12 : 0;
+  }
+  mutable std::atomic<int> asked_{0};
+};
+
+TEST_F(ChooserEngineTest, TheChoosersSliceCutsTheMessages) {
+  auto chooser = std::make_shared<SlicingChooser>();
+  Build(chooser);
+  constexpr size_t kCount = 1001;
+  std::vector<std::vector<float>> data(kWorld), scattered(kWorld, std::vector<float>(kCount));
+  for (int g = 0; g < kWorld; ++g) data[g].assign(kWorld * kCount, static_cast<float>(g + 1));
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  OnEveryNode([&](int n) {
+    std::vector<const void*> ins;
+    std::vector<void*> outs;
+    for (int c = 0; c < kChips; ++c) {
+      ins.push_back(data[n * kChips + c].data());
+      outs.push_back(scattered[n * kChips + c].data());
+    }
+    if (absl::Status s = engines_[n]->ReduceScatter(ins, outs, kCount, DataType::kFloat32,
+                                                    RedOp::kSum, 1, deadline);
+        !s.ok()) {
+      return s;
+    }
+    outs.clear();
+    for (int c = 0; c < kChips; ++c) outs.push_back(data[n * kChips + c].data());
+    return engines_[n]->AllReduce(ins, outs, kWorld * kCount, DataType::kFloat32, RedOp::kSum, 2,
+                                  deadline);
+  });
+  const float sum = kWorld * (kWorld + 1) / 2.0f;
+  for (int g = 0; g < kWorld; ++g) {
+    for (float x : scattered[g]) ASSERT_EQ(x, sum) << "chip " << g;
+    for (float x : data[g]) ASSERT_EQ(x, sum) << "chip " << g;
+  }
+  EXPECT_EQ(chooser->asked_.load(), 2 * kNodes);
 }
 
 TEST_F(ChooserEngineTest, AForcedAlgorithmIsNotAskedAbout) {

@@ -111,6 +111,45 @@ TEST(CostModelTest, DirectPaysOneLatencyPerRoundOnItsBusiestLevel) {
             Seconds(three, CollectiveKind::kReduceScatter, Algorithm::kHalvingDoubling, 64));
 }
 
+TEST(CostModelTest, TheSliceKeepsReceiveReducesOffTheWindowsLimit) {
+  // One level of 8 chips, alpha 2 us at 10 GB/s: 20 KB in flight fill the link, so 4 slices in
+  // flight need ~6.7 KB each; a message that fits in 4 slices needs a quarter of itself.
+  const CostModel flat = Model(FromText(kFlat));
+  auto slice = [&](CollectiveKind kind, Algorithm a, size_t bytes) {
+    absl::StatusOr<Prediction> p = flat.Predict(kind, a, bytes);
+    EXPECT_TRUE(p.ok()) << p.status();
+    return p.ok() ? p->slice_bytes : 0;
+  };
+  EXPECT_EQ(slice(CollectiveKind::kAllReduce, Algorithm::kRing, 64 << 20), size_t{64} << 10);
+  // A switch level of 1 TB/s and 10 us: 10 MB in flight, so large messages take 4 MiB slices;
+  // smaller ones a quarter of a block, rounded up to a candidate.
+  const CostModel fast = Model(FromText(R"pb(
+    name: "fast"
+    chips_per_node: 4
+    nodes_per_ultraserver: 1
+    ultraservers: 1
+    node { shape: SWITCH bandwidth_gb_per_s: 1000 latency_us: 10 }
+  )pb"));
+  auto fast_slice = [&](CollectiveKind kind, Algorithm a, size_t bytes) {
+    absl::StatusOr<Prediction> p = fast.Predict(kind, a, bytes);
+    EXPECT_TRUE(p.ok()) << p.status();
+    return p.ok() ? p->slice_bytes : 0;
+  };
+  EXPECT_EQ(fast_slice(CollectiveKind::kAllReduce, Algorithm::kRing, size_t{1} << 30),
+            size_t{4} << 20);
+  EXPECT_EQ(fast_slice(CollectiveKind::kReduceScatter, Algorithm::kRing, size_t{16} << 20),
+            size_t{1} << 20);  // blocks of 4 MiB: all four slices of 1 MiB in flight
+  EXPECT_EQ(fast_slice(CollectiveKind::kAllReduce, Algorithm::kRing, 4096), size_t{64} << 10);
+  // Halving-doubling's first, largest round and the tree's whole buffer count too.
+  EXPECT_EQ(fast_slice(CollectiveKind::kAllReduce, Algorithm::kHalvingDoubling, 64 << 20),
+            size_t{4} << 20);
+  EXPECT_EQ(fast_slice(CollectiveKind::kReduce, Algorithm::kTree, 8 << 20), size_t{4} << 20);
+  // Without receive-reduces the engine keeps its own slice.
+  EXPECT_EQ(fast_slice(CollectiveKind::kAllReduce, Algorithm::kDirect, 64 << 20), 0u);
+  EXPECT_EQ(fast_slice(CollectiveKind::kAllGather, Algorithm::kRing, 64 << 20), 0u);
+  EXPECT_EQ(fast_slice(CollectiveKind::kAllToAll, Algorithm::kPairwise, 64 << 20), 0u);
+}
+
 TEST(CostModelTest, LogRoundsCrossTheLevelsTheirPartnersDifferAt) {
   const CostModel model = Model(FromText(kThreeLevels));
   EXPECT_EQ(model.ranks(), 8);

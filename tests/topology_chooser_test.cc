@@ -70,6 +70,9 @@ TEST(TopologyChooserTest, AnswersTheModelsCheapestCandidateAtTheBucket) {
       absl::StatusOr<Prediction> mine = chooser->model().Predict(kind, *chosen, bucket);
       ASSERT_TRUE(mine.ok());
       EXPECT_EQ(mine->seconds(), best) << CollectiveKindName(kind) << " " << bytes << " B";
+      // The slice it runs in is the model's for that choice at the bucket.
+      EXPECT_EQ(chooser->SliceBytes(kind, bytes, 4, *chosen), mine->slice_bytes);
+      EXPECT_EQ(chooser->SliceBytes(kind, bytes, 5, *chosen), 0u);  // not its members
     }
   }
 }

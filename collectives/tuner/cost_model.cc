@@ -2,6 +2,7 @@
 #include "collectives/tuner/cost_model.h"
 
 #include "absl/strings/str_format.h"
+#include "collectives/tuner/slice_choice.h"
 
 namespace ultracc::collectives::tuner {
 
@@ -57,7 +58,8 @@ absl::StatusOr<Prediction> CostModel::Predict(CollectiveKind collective, Algorit
                     .algorithm = *runs,
                     .bytes = bytes,
                     .ranks = ranks(),
-                    .cost = *cost};
+                    .cost = *cost,
+                    .slice_bytes = ChooseSlice(hierarchy_, rounds_, collective, *runs, b)};
 }
 
 std::vector<Algorithm> CostModel::Candidates(CollectiveKind collective) {

@@ -21,6 +21,8 @@ struct Prediction {
   size_t bytes = 0;
   int ranks = 1;
   Cost cost;
+  // The executor's slice for it (slice_choice.h); 0: the engine's own.
+  size_t slice_bytes = 0;
 
   double seconds() const { return cost.total_s(); }
 };

@@ -26,11 +26,15 @@ std::string DescribeChoice(const TunedChoice& choice) {
   for (const Prediction& p : choice.candidates) {
     others.push_back(absl::StrFormat("%s %.2f us", AlgorithmName(p.algorithm), p.seconds() * 1e6));
   }
-  return absl::StrFormat("%s of %s..%s among %d members: %s, predicted %.2f us (%s)",
+  const std::string slice =
+      choice.chosen.slice_bytes > 0
+          ? absl::StrFormat(" in slices of %s", Bytes(choice.chosen.slice_bytes))
+          : std::string();
+  return absl::StrFormat("%s of %s..%s among %d members: %s%s, predicted %.2f us (%s)",
                          CollectiveKindName(choice.collective), Bytes(choice.bucket_bytes),
                          Bytes(choice.next_bucket_bytes), choice.chosen.ranks,
-                         AlgorithmName(choice.chosen.algorithm), choice.chosen.seconds() * 1e6,
-                         absl::StrJoin(others, ", "));
+                         AlgorithmName(choice.chosen.algorithm), slice,
+                         choice.chosen.seconds() * 1e6, absl::StrJoin(others, ", "));
 }
 
 absl::StatusOr<std::shared_ptr<TopologyChooser>> TopologyChooser::Create(
@@ -89,6 +93,13 @@ absl::StatusOr<TunedChoice> TopologyChooser::Decide(CollectiveKind kind,
   // Two threads may both compute a new bucket; only the one that stored it reports it.
   if (inserted && on_new_choice_) on_new_choice_(*choice);
   return choice;
+}
+
+size_t TopologyChooser::SliceBytes(CollectiveKind kind, size_t message_bytes, int participants,
+                                   Algorithm algorithm) const {
+  if (participants != model_.ranks()) return 0;
+  absl::StatusOr<Prediction> p = model_.Predict(kind, algorithm, BucketOf(message_bytes));
+  return p.ok() ? p->slice_bytes : 0;
 }
 
 absl::StatusOr<Algorithm> TopologyChooser::Choose(CollectiveKind kind, size_t message_bytes,

@@ -55,6 +55,10 @@ class TopologyChooser final : public AlgorithmChooser {
   absl::StatusOr<Algorithm> Choose(CollectiveKind kind, size_t message_bytes,
                                    int participants) const override;
 
+  // The model's slice for `algorithm` at the bucket holding `message_bytes`; 0 when the members
+  // are not the chooser's or the algorithm does not run `kind`.
+  size_t SliceBytes(CollectiveKind kind, size_t message_bytes, int participants,
+                    Algorithm algorithm) const override;
   // The cached decision of the bucket holding `message_bytes`, made now if it is new.
   absl::StatusOr<TunedChoice> Decide(CollectiveKind kind, size_t message_bytes) const;
 
