@@ -60,7 +60,7 @@ struct OpCompletion {
 
   void SetMessage(absl::string_view text) {
     size_t n = std::min(text.size(), sizeof(message) - 1);
-    std::memcpy(message, text.data(), n);
+    if (n > 0) std::memcpy(message, text.data(), n);  // an empty view may hold no pointer
     message[n] = '\0';
   }
 };
