@@ -52,6 +52,10 @@ struct Place {
         group(rank / group_size),
         position(rank % group_size) {}
   int Member(int group_of, int position_of) const { return group_of * group_size + position_of; }
+  // The member's block in kOutput, blocks of `block_count` elements.
+  BufferRef Block(int group_of, int position_of, size_t block_count) const {
+    return {BufferId::kOutput, static_cast<size_t>(Member(group_of, position_of)) * block_count};
+  }
 };
 
 // The steps of `outer`'s reduce-scatter or all-gather among the members at this member's position,
@@ -109,9 +113,6 @@ absl::StatusOr<Schedule> HierarchicalReduceScatter(int rank, int size, int group
   if (size == 1 || block_count == 0) return schedule;
   const Place at(rank, size, group_size);
   const size_t b = block_count, groups = static_cast<size_t>(at.groups);
-  auto out = [&](int group, int position) {
-    return BufferRef{BufferId::kOutput, static_cast<size_t>(at.Member(group, position)) * b};
-  };
   int next_round = 0;
   if (group_size > 1) {
     // Each group peer's share goes in one round; what comes back lands in scratch, one area per
@@ -119,7 +120,7 @@ absl::StatusOr<Schedule> HierarchicalReduceScatter(int rank, int size, int group
     for (int s = 1; s < group_size; ++s) {
       const int to = (at.position + s) % group_size;
       for (int h = 0; h < at.groups; ++h) {
-        schedule.steps.push_back(Step::Send(0, at.Member(at.group, to), out(h, to), b));
+        schedule.steps.push_back(Step::Send(0, at.Member(at.group, to), at.Block(h, to, b), b));
       }
     }
     for (int s = 1; s < group_size; ++s) {
@@ -132,7 +133,7 @@ absl::StatusOr<Schedule> HierarchicalReduceScatter(int rank, int size, int group
     for (int s = 1; s < group_size; ++s) {
       for (size_t h = 0; h < groups; ++h) {
         schedule.steps.push_back(Step::Reduce(s, {BufferId::kScratch, ((s - 1) * groups + h) * b},
-                                              out(static_cast<int>(h), at.position), b));
+                                              at.Block(static_cast<int>(h), at.position, b), b));
       }
     }
     schedule.scratch_elements = (group_size - 1) * groups * b;
@@ -167,21 +168,18 @@ absl::StatusOr<Schedule> HierarchicalAllGather(int rank, int size, int group_siz
   }
   if (group_size > 1) {
     // Every block of this position to every group peer at once, and theirs back.
-    auto out = [&](int group, int position) {
-      return BufferRef{BufferId::kOutput, static_cast<size_t>(at.Member(group, position)) * b};
-    };
     for (int s = 1; s < group_size; ++s) {
       const int to = (at.position + s) % group_size;
       for (int h = 0; h < at.groups; ++h) {
         schedule.steps.push_back(
-            Step::Send(next_round, at.Member(at.group, to), out(h, at.position), b));
+            Step::Send(next_round, at.Member(at.group, to), at.Block(h, at.position, b), b));
       }
     }
     for (int s = 1; s < group_size; ++s) {
       const int from = (at.position + s) % group_size;
       for (int h = 0; h < at.groups; ++h) {
         schedule.steps.push_back(
-            Step::Recv(next_round, at.Member(at.group, from), out(h, from), b));
+            Step::Recv(next_round, at.Member(at.group, from), at.Block(h, from, b), b));
       }
     }
   }

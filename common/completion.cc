@@ -18,12 +18,6 @@ constexpr int kSpinIterations = 2000;
 // Blocking slices stay short so a missed wake-up costs little and deadlines stay accurate.
 constexpr absl::Duration kMaxBlockSlice = absl::Milliseconds(50);
 
-inline void CpuRelax() {
-#if defined(__x86_64__)
-  __builtin_ia32_pause();
-#endif
-}
-
 void FutexWait(const std::atomic<uint32_t>& word, uint32_t expected, absl::Duration timeout) {
   timespec ts = absl::ToTimespec(timeout);
   // Not FUTEX_PRIVATE: the word may live in memory shared between processes.

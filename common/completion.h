@@ -50,6 +50,13 @@ class Completion {
   void* on_done_arg_ = nullptr;
 };
 
+// One pause of a spin-wait: tells the CPU this thread is only polling.
+inline void CpuRelax() {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#endif
+}
+
 // Waits on a 32-bit word until it differs from `expected` or `deadline` passes; spins first.
 // Works on words in process-shared memory too. Returns false on timeout.
 bool WaitWhileEquals(const std::atomic<uint32_t>& word, uint32_t expected, absl::Time deadline);

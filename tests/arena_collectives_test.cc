@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/local_board.h"
 
 namespace ultracc::client {
 namespace {
@@ -23,22 +24,12 @@ using submission::BoardBuffers;
 using submission::NodeBoard;
 using submission::Operation;
 using submission::OpKind;
+using ::ultracc::testing::BoardInput;
+using ::ultracc::testing::ReducedBoardInput;
 
 constexpr size_t kArenaBytes = 1 << 20;
 constexpr size_t kSendAt = 4096;     // where a rank's send buffer starts in its arena
 constexpr size_t kRecvAt = 1 << 19;  // and its receive buffer, when apart
-
-int32_t Input(int r, size_t i) { return static_cast<int32_t>(1000 * (r + 1) + 3 * i + 1); }
-
-int32_t Reduced(RedOp op, int ranks, size_t i) {
-  int64_t acc = Input(0, i);
-  for (int r = 1; r < ranks; ++r) {
-    const int64_t v = Input(r, i);
-    acc = op == RedOp::kMax ? std::max(acc, v) : op == RedOp::kMin ? std::min(acc, v) : acc + v;
-  }
-  if (op == RedOp::kAvg) acc /= ranks;
-  return static_cast<int32_t>(acc);
-}
 
 // `ranks` arenas and a board; runs `kind` of int32 and returns each rank's receive extent.
 std::vector<std::vector<int32_t>> RunOverTestArenas(OpKind kind, int ranks, size_t count, RedOp op,
@@ -46,10 +37,8 @@ std::vector<std::vector<int32_t>> RunOverTestArenas(OpKind kind, int ranks, size
   const size_t n = static_cast<size_t>(ranks);
   std::vector<std::vector<char>> arenas(n, std::vector<char>(kArenaBytes, 0));
   std::vector<char*> bases(n);
-  std::unique_ptr<char, decltype(&std::free)> board_memory(
-      static_cast<char*>(std::aligned_alloc(64, NodeBoard::Bytes(ranks))), &std::free);
-  std::memset(board_memory.get(), 0, NodeBoard::Bytes(ranks));
-  NodeBoard board = NodeBoard::Init(board_memory.get(), ranks);
+  ::ultracc::testing::LocalBoard local(ranks);
+  NodeBoard& board = local.board;
   std::vector<Operation> ops(n);
   for (int r = 0; r < ranks; ++r) {
     bases[r] = arenas[r].data();
@@ -72,7 +61,7 @@ std::vector<std::vector<int32_t>> RunOverTestArenas(OpKind kind, int ranks, size
       recv = send;
     }
     for (size_t i = 0; i < e.recv; ++i) recv[i] = -1;
-    for (size_t i = 0; i < e.send; ++i) send[i] = Input(r, i);
+    for (size_t i = 0; i < e.send; ++i) send[i] = BoardInput(r, i);
     o.send = send;
     o.recv = recv;
     const BoardBuffers b = ArenaBuffers(o, r, ranks, bases[r], kArenaBytes);
@@ -104,25 +93,26 @@ TEST_P(ArenaCollectivesTest, EveryKindMatchesTheReference) {
     auto all = RunOverTestArenas(OpKind::kAllReduce, ranks, count, op, -1, in_place);
     for (int r = 0; r < ranks; ++r) {
       for (size_t i = 0; i < count; ++i) {
-        ASSERT_EQ(all[r][i], Reduced(op, ranks, i)) << r << " " << i;
+        ASSERT_EQ(all[r][i], ReducedBoardInput(op, ranks, i)) << r << " " << i;
       }
     }
     auto rs = RunOverTestArenas(OpKind::kReduceScatter, ranks, count, op, -1, in_place);
     for (int r = 0; r < ranks; ++r) {
       for (size_t i = 0; i < count; ++i) {
-        ASSERT_EQ(rs[r][i], Reduced(op, ranks, r * count + i)) << r << " " << i;
+        ASSERT_EQ(rs[r][i], ReducedBoardInput(op, ranks, r * count + i)) << r << " " << i;
       }
     }
     for (int root : {0, ranks - 1}) {
       auto red = RunOverTestArenas(OpKind::kReduce, ranks, count, op, root, in_place);
-      for (size_t i = 0; i < count; ++i) ASSERT_EQ(red[root][i], Reduced(op, ranks, i)) << i;
+      for (size_t i = 0; i < count; ++i)
+        ASSERT_EQ(red[root][i], ReducedBoardInput(op, ranks, i)) << i;
     }
   }
   auto ag = RunOverTestArenas(OpKind::kAllGather, ranks, count, RedOp::kSum, -1, in_place);
   for (int r = 0; r < ranks; ++r) {
     for (size_t p = 0; p < n; ++p) {
       for (size_t i = 0; i < count; ++i) {
-        ASSERT_EQ(ag[r][p * count + i], Input(static_cast<int>(p), i)) << r << " " << p;
+        ASSERT_EQ(ag[r][p * count + i], BoardInput(static_cast<int>(p), i)) << r << " " << p;
       }
     }
   }
@@ -131,7 +121,7 @@ TEST_P(ArenaCollectivesTest, EveryKindMatchesTheReference) {
     for (int r = 0; r < ranks; ++r) {
       for (size_t p = 0; p < n; ++p) {
         for (size_t i = 0; i < count; ++i) {
-          ASSERT_EQ(a2a[r][p * count + i], Input(static_cast<int>(p), r * count + i)) << r;
+          ASSERT_EQ(a2a[r][p * count + i], BoardInput(static_cast<int>(p), r * count + i)) << r;
         }
       }
     }
@@ -139,7 +129,7 @@ TEST_P(ArenaCollectivesTest, EveryKindMatchesTheReference) {
   for (int root : {0, ranks - 1}) {
     auto bc = RunOverTestArenas(OpKind::kBroadcast, ranks, count, RedOp::kSum, root, in_place);
     for (int r = 0; r < ranks; ++r) {
-      for (size_t i = 0; i < count; ++i) ASSERT_EQ(bc[r][i], Input(root, i)) << r << " " << i;
+      for (size_t i = 0; i < count; ++i) ASSERT_EQ(bc[r][i], BoardInput(root, i)) << r << " " << i;
     }
   }
 }

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/local_board.h"
 
 namespace ultracc::client {
 namespace {
@@ -20,29 +21,15 @@ using collectives::RedOp;
 using submission::NodeBoard;
 using submission::Operation;
 using submission::OpKind;
-
-struct Board {
-  explicit Board(int ranks)
-      : memory(static_cast<char*>(std::aligned_alloc(64, NodeBoard::Bytes(ranks)))) {
-    std::memset(memory.get(), 0, NodeBoard::Bytes(ranks));
-    board = NodeBoard::Init(memory.get(), ranks);
-  }
-  struct Free {
-    void operator()(char* p) const { std::free(p); }
-  };
-  std::unique_ptr<char, Free> memory;
-  NodeBoard board;
-};
-
-// Rank r's input element i: distinct per rank and element, small enough for exact int sums.
-int32_t Input(int r, size_t i) { return static_cast<int32_t>(1000 * (r + 1) + 3 * i + 1); }
+using ::ultracc::testing::BoardInput;
+using ::ultracc::testing::ReducedBoardInput;
 
 // Runs `kind` on the board for `ranks` ranks of int32 (`count` as the C API counts it), in place
 // or not, and returns each rank's receive buffer.
 std::vector<std::vector<int32_t>> RunOnBoard(OpKind kind, int ranks, size_t count, RedOp op,
                                              int root, bool in_place) {
   const size_t n = static_cast<size_t>(ranks);
-  Board b(ranks);
+  ::ultracc::testing::LocalBoard b(ranks);
   std::vector<Operation> ops(n);
   std::vector<std::vector<int32_t>> send(n), recv(n);
   for (int r = 0; r < ranks; ++r) {
@@ -56,13 +43,13 @@ std::vector<std::vector<int32_t>> RunOnBoard(OpKind kind, int ranks, size_t coun
     const submission::Extents e = submission::BufferExtents(o, r, ranks);
     send[r].resize(std::max(e.send, e.recv) + 1);
     recv[r].assign(e.recv + 1, -1);
-    for (size_t i = 0; i < e.send; ++i) send[r][i] = Input(r, i);
+    for (size_t i = 0; i < e.send; ++i) send[r][i] = BoardInput(r, i);
     o.send = send[r].data();
     o.recv = in_place ? send[r].data() : recv[r].data();
     if (in_place && kind == OpKind::kAllGather) {
       // NCCL's in-place all-gather: the input is the rank's own block of the output.
       send[r].assign(n * count + 1, -1);
-      for (size_t i = 0; i < count; ++i) send[r][r * count + i] = Input(r, i);
+      for (size_t i = 0; i < count; ++i) send[r][r * count + i] = BoardInput(r, i);
       o.send = send[r].data() + r * count;
       o.recv = send[r].data();
     }
@@ -84,16 +71,6 @@ std::vector<std::vector<int32_t>> RunOnBoard(OpKind kind, int ranks, size_t coun
   return out;
 }
 
-int32_t Reduced(RedOp op, int ranks, size_t i) {
-  int64_t acc = Input(0, i);
-  for (int r = 1; r < ranks; ++r) {
-    const int64_t v = Input(r, i);
-    acc = op == RedOp::kMax ? std::max(acc, v) : op == RedOp::kMin ? std::min(acc, v) : acc + v;
-  }
-  if (op == RedOp::kAvg) acc /= ranks;
-  return static_cast<int32_t>(acc);
-}
-
 class BoardCollectivesTest : public ::testing::TestWithParam<std::tuple<int, size_t, bool>> {};
 
 TEST_P(BoardCollectivesTest, EveryKindMatchesTheReference) {
@@ -104,25 +81,26 @@ TEST_P(BoardCollectivesTest, EveryKindMatchesTheReference) {
     auto all = RunOnBoard(OpKind::kAllReduce, ranks, count, op, -1, in_place);
     for (int r = 0; r < ranks; ++r) {
       for (size_t i = 0; i < count; ++i)
-        ASSERT_EQ(all[r][i], Reduced(op, ranks, i)) << r << " " << i;
+        ASSERT_EQ(all[r][i], ReducedBoardInput(op, ranks, i)) << r << " " << i;
     }
     auto rs = RunOnBoard(OpKind::kReduceScatter, ranks, count, op, -1, in_place);
     for (int r = 0; r < ranks; ++r) {
       for (size_t i = 0; i < count; ++i) {
-        ASSERT_EQ(rs[r][i], Reduced(op, ranks, r * count + i)) << r << " " << i;
+        ASSERT_EQ(rs[r][i], ReducedBoardInput(op, ranks, r * count + i)) << r << " " << i;
       }
     }
     const int root = ranks - 1;
     auto red = RunOnBoard(OpKind::kReduce, ranks, count, op, root, in_place);
-    for (size_t i = 0; i < count; ++i) ASSERT_EQ(red[root][i], Reduced(op, ranks, i)) << i;
+    for (size_t i = 0; i < count; ++i)
+      ASSERT_EQ(red[root][i], ReducedBoardInput(op, ranks, i)) << i;
   }
   auto ag = RunOnBoard(OpKind::kAllGather, ranks, count, RedOp::kSum, -1, in_place);
   auto a2a = RunOnBoard(OpKind::kAllToAll, ranks, count, RedOp::kSum, -1, in_place);
   for (int r = 0; r < ranks; ++r) {
     for (size_t p = 0; p < n; ++p) {
       for (size_t i = 0; i < count; ++i) {
-        ASSERT_EQ(ag[r][p * count + i], Input(static_cast<int>(p), i)) << r << " " << p;
-        ASSERT_EQ(a2a[r][p * count + i], Input(static_cast<int>(p), r * count + i))
+        ASSERT_EQ(ag[r][p * count + i], BoardInput(static_cast<int>(p), i)) << r << " " << p;
+        ASSERT_EQ(a2a[r][p * count + i], BoardInput(static_cast<int>(p), r * count + i))
             << r << " " << p;
       }
     }
@@ -130,7 +108,7 @@ TEST_P(BoardCollectivesTest, EveryKindMatchesTheReference) {
   for (int root : {0, ranks - 1}) {
     auto bc = RunOnBoard(OpKind::kBroadcast, ranks, count, RedOp::kSum, root, in_place);
     for (int r = 0; r < ranks; ++r) {
-      for (size_t i = 0; i < count; ++i) ASSERT_EQ(bc[r][i], Input(root, i)) << r << " " << i;
+      for (size_t i = 0; i < count; ++i) ASSERT_EQ(bc[r][i], BoardInput(root, i)) << r << " " << i;
     }
   }
 }

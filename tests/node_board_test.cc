@@ -12,25 +12,14 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/local_board.h"
 
 namespace ultracc::submission {
 namespace {
 
 using ::testing::HasSubstr;
 
-// A board in ordinary memory (the daemon's is a shared mapping; the layout is the same).
-struct LocalBoard {
-  explicit LocalBoard(int ranks)
-      : memory(static_cast<char*>(std::aligned_alloc(64, NodeBoard::Bytes(ranks)))) {
-    std::memset(memory.get(), 0, NodeBoard::Bytes(ranks));
-    board = NodeBoard::Init(memory.get(), ranks);
-  }
-  struct Free {
-    void operator()(char* p) const { std::free(p); }
-  };
-  std::unique_ptr<char, Free> memory;
-  NodeBoard board;
-};
+using ::ultracc::testing::LocalBoard;
 
 TEST(NodeBoardTest, RanksReadEveryPostOfEveryRoundThroughTheAlternatingSlots) {
   constexpr int kRanks = 4;

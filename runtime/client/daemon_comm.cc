@@ -53,6 +53,21 @@ class Staging {
   void* ptr_ = nullptr;
 };
 
+// `op`'s call as a descriptor, no buffers placed yet.
+OpDescriptor CallDescriptor(const Operation& op) {
+  OpDescriptor d{};
+  d.sequence = op.sequence;
+  d.kind = op.kind;
+  d.dtype = static_cast<int32_t>(op.dtype);
+  d.op = static_cast<int32_t>(op.op);
+  d.root_or_peer = op.root_or_peer;
+  d.count = op.count;
+  d.send_offset = submission::kNoBuffer;
+  d.recv_offset = submission::kNoBuffer;
+  d.aux_offset = submission::kNoBuffer;
+  return d;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DaemonComm>> DaemonComm::Create(const Config& config) {
@@ -260,13 +275,7 @@ absl::Status DaemonComm::AwaitOnBoard(const Operation& op, bool finished, absl::
 
 absl::Status DaemonComm::MeetOnBoard(const Operation& op, bool on_board,
                                      const submission::BoardBuffers& buffers, absl::Time deadline) {
-  OpDescriptor d{};
-  d.kind = op.kind;
-  d.count = op.count;
-  d.dtype = static_cast<int32_t>(op.dtype);
-  d.op = static_cast<int32_t>(op.op);
-  d.root_or_peer = op.root_or_peer;
-  const engine::CallSignature mine = engine::SignatureOf(d);
+  const engine::CallSignature mine = engine::SignatureOf(CallDescriptor(op));
   board_.Post(rank(), op.sequence, {mine.kind, mine.count, mine.dtype, mine.op, mine.root},
               on_board ? op.send : nullptr, on_board ? BoardInputBytes(op, rank(), size()) : 0,
               buffers);
@@ -303,16 +312,7 @@ absl::Status DaemonComm::DoCollective(const Operation& op, absl::Time deadline) 
   const submission::Extents extents = submission::BufferExtents(op, rank(), size());
   const size_t send_bytes = extents.send * element;
   const size_t recv_bytes = extents.recv * element;
-  OpDescriptor d{};
-  d.sequence = op.sequence;
-  d.kind = op.kind;
-  d.dtype = static_cast<int32_t>(op.dtype);
-  d.op = static_cast<int32_t>(op.op);
-  d.root_or_peer = op.root_or_peer;
-  d.count = op.count;
-  d.send_offset = submission::kNoBuffer;
-  d.recv_offset = submission::kNoBuffer;
-  d.aux_offset = submission::kNoBuffer;
+  OpDescriptor d = CallDescriptor(op);
 
   // Buffers outside the arena are staged. When send and recv overlap (in place, including the
   // offset forms of reduce-scatter and all-gather), their union is staged as one block so the
@@ -378,13 +378,7 @@ absl::Status DaemonComm::DoPointToPoint(absl::Span<const Operation* const> ops,
   std::vector<std::pair<char*, const Operation*>> copy_back;  // staged receives
   for (const Operation* op : ops) {
     const size_t bytes = op->count * collectives::DataTypeSize(op->dtype);
-    OpDescriptor d{};
-    d.sequence = op->sequence;
-    d.kind = op->kind;
-    d.dtype = static_cast<int32_t>(op->dtype);
-    d.root_or_peer = op->root_or_peer;
-    d.count = op->count;
-    d.send_offset = d.recv_offset = d.aux_offset = submission::kNoBuffer;
+    OpDescriptor d = CallDescriptor(*op);
     const bool sending = op->kind == OpKind::kSend;
     const void* user = sending ? op->send : op->recv;
     uint64_t offset = submission::kNoBuffer;

@@ -30,12 +30,6 @@ static_assert(std::atomic<uint32_t>::is_always_lock_free &&
                   std::atomic<uint64_t>::is_always_lock_free,
               "the board is shared between processes and needs address-free atomics");
 
-inline void CpuRelax() {
-#if defined(__x86_64__)
-  __builtin_ia32_pause();
-#endif
-}
-
 }  // namespace
 
 struct alignas(kCacheLine) NodeBoard::Header {
@@ -132,11 +126,14 @@ void NodeBoard::Ring() {
   if (h->sleepers.load(std::memory_order_seq_cst) > 0) WakeAll(h->bell);
 }
 
+uint64_t NodeBoard::Mark(int rank, uint64_t sequence, bool finished) const {
+  const Slot* s = slot(rank, sequence);
+  return (finished ? s->finished : s->sequence).load(std::memory_order_acquire);
+}
+
 bool NodeBoard::AllReached(uint64_t sequence, bool finished) const {
   for (int r = 0; r < ranks_; ++r) {
-    const Slot* s = slot(r, sequence);
-    const std::atomic<uint64_t>& mark = finished ? s->finished : s->sequence;
-    if (mark.load(std::memory_order_acquire) != sequence) return false;
+    if (Mark(r, sequence, finished) != sequence) return false;
   }
   return true;
 }
@@ -207,9 +204,7 @@ const char* NodeBoard::InputOf(int rank, uint64_t sequence) const {
 std::string NodeBoard::Missing(uint64_t sequence, bool finished) const {
   std::vector<std::string> missing;
   for (int r = 0; r < ranks_; ++r) {
-    const Slot* s = slot(r, sequence);
-    const std::atomic<uint64_t>& mark = finished ? s->finished : s->sequence;
-    if (mark.load(std::memory_order_acquire) < sequence) {
+    if (Mark(r, sequence, finished) < sequence) {
       missing.push_back(absl::StrCat(r));
     }
   }

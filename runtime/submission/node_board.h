@@ -92,6 +92,8 @@ class NodeBoard {
   NodeBoard(char* base, int ranks) : base_(base), ranks_(ranks) {}
   Header* header() const;
   Slot* slot(int rank, uint64_t sequence) const;
+  // The collective `rank`'s slot for `sequence` was posted for (or finished) last.
+  uint64_t Mark(int rank, uint64_t sequence, bool finished) const;
   bool AllReached(uint64_t sequence, bool finished) const;
   absl::Status Await(uint64_t sequence, bool finished, absl::Time until,
                      const std::atomic<bool>* cancelled) const;
