@@ -2,6 +2,9 @@
 // runs: AVX-512, AVX2 (with F16C), or the baseline build here.
 #include "collectives/reduce_kernels.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "collectives/reduce_loops.h"
 
 namespace ultracc::collectives {
@@ -50,6 +53,42 @@ void ReduceMany(DataType type, RedOp op, void* out, absl::Span<const void* const
     return;
   }
   ReduceManyAny(type, op, out, ins.data(), ins.size(), count);
+}
+
+void ReduceInGroups(DataType type, RedOp op, void* out, absl::Span<const void* const> ins,
+                    size_t count, size_t group) {
+  if (ins.empty() || count == 0) return;
+  const bool wide_sum =
+      op == RedOp::kSum && (type == DataType::kFloat32 || type == DataType::kFloat64);
+  if (!wide_sum || group <= 1 || group >= ins.size()) {
+    // ReduceMany reduces in place only into its first input.
+    std::vector<const void*> ordered(ins.begin(), ins.end());
+    auto aliased = std::find(ordered.begin(), ordered.end(), out);
+    if (aliased != ordered.end()) std::rotate(ordered.begin(), aliased, aliased + 1);
+    ReduceMany(type, op, out, ordered, count);
+    return;
+  }
+  // Blocks small enough that every run's partial stays in the first cache levels.
+  constexpr size_t kBlockBytes = size_t{16} << 10;
+  const size_t element = DataTypeSize(type);
+  const size_t block = kBlockBytes / element;
+  const size_t runs = (ins.size() + group - 1) / group;
+  std::vector<char> scratch(runs * kBlockBytes);
+  std::vector<const void*> run_ins, partials(runs);
+  for (size_t r = 0; r < runs; ++r) partials[r] = scratch.data() + r * kBlockBytes;
+  for (size_t first = 0; first < count; first += block) {
+    const size_t n = std::min(block, count - first);
+    const size_t offset = first * element;
+    for (size_t r = 0; r < runs; ++r) {
+      run_ins.clear();
+      for (size_t i = r * group; i < std::min(ins.size(), (r + 1) * group); ++i) {
+        run_ins.push_back(static_cast<const char*>(ins[i]) + offset);
+      }
+      ReduceMany(type, op, scratch.data() + r * kBlockBytes, run_ins, n);
+    }
+    // Every input's block was read above, so `out` may be one of them.
+    ReduceMany(type, op, static_cast<char*>(out) + offset, partials, n);
+  }
 }
 
 void DivideBy(DataType type, void* inout, size_t count, int64_t divisor) {

@@ -33,6 +33,16 @@ void ReduceInto(DataType type, RedOp op, void* inout, const void* in, size_t cou
 void ReduceMany(DataType type, RedOp op, void* out, absl::Span<const void* const> ins,
                 size_t count);
 
+// ReduceMany of `ins` taken as runs of `group` consecutive inputs (the ranks of one node): each
+// run is reduced on its own, then the runs' results, block by block through a scratch that stays
+// in cache, so each input is still read once and `out` written once. A float32/float64 sum then
+// rounds each input at most (group - 1) + (runs - 1) times, the bound of an engine that reduces
+// within each node and then across nodes; every other type and op (and group <= 1 or >= the
+// inputs) reduces as one ReduceMany. `out` may be exactly one of the inputs (in place) but must
+// not otherwise overlap any.
+void ReduceInGroups(DataType type, RedOp op, void* out, absl::Span<const void* const> ins,
+                    size_t count, size_t group);
+
 // inout[i] /= divisor, for kAvg. Integers truncate toward zero (as NCCL); floating types divide in
 // their compute type (float32 for the narrow ones) and round once. `divisor` must be > 0.
 void DivideBy(DataType type, void* inout, size_t count, int64_t divisor);

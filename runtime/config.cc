@@ -131,6 +131,7 @@ absl::StatusOr<Config> Config::Parse(const Lookup& lookup) {
   if (auto s = ReadNumber<size_t>(lookup, "ULTRACC_BOARD_BYTES", 0, &c.board_bytes); !s.ok()) {
     return s;
   }
+  if (auto s = ReadFlag(lookup, "ULTRACC_SHARE_HOST", &c.share_host); !s.ok()) return s;
   if (auto s = ReadNumber<int>(lookup, "ULTRACC_LOG_LEVEL", 0, &c.log_level); !s.ok()) return s;
   if (auto s = ReadFlag(lookup, "ULTRACC_CHECK_CALLS", &c.check_calls); !s.ok()) return s;
   if (auto name = lookup("ULTRACC_TRANSPORT"); name && !name->empty()) {

@@ -39,6 +39,11 @@ struct Config {
   // arenas (or in the daemon, for buffers outside them). 0: none on the board
   // (client/board_collectives.h).
   size_t board_bytes = size_t{64} << 10;
+  // ULTRACC_SHARE_HOST: 1 (default) lets the nodes of a job that all run on one host over shm share
+  // the call board and their ranks' arenas, so collectives run as in one node; 0 keeps every
+  // collective between nodes in the node engines. Emulated links and a forced algorithm keep them
+  // there too.
+  bool share_host = true;
   int log_level = 1;                            // ULTRACC_LOG_LEVEL: 0 errors, 1 warnings, 2 info
   // ULTRACC_ALGO: force one algorithm where it applies (collectives/algorithm.h); auto elsewhere.
   collectives::Algorithm algorithm = collectives::Algorithm::kAuto;

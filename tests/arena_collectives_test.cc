@@ -70,7 +70,7 @@ std::vector<std::vector<int32_t>> RunOverTestArenas(OpKind kind, int ranks, size
   }
   EXPECT_TRUE(board.AwaitAll(3, absl::Now()).ok());
   EXPECT_TRUE(AllReachable(board, ops[0]));
-  for (int r = 0; r < ranks; ++r) RunOverArenas(board, ops[r], r, bases);
+  for (int r = 0; r < ranks; ++r) RunOverArenas(board, ops[r], r, /*node_ranks=*/ranks, bases);
   std::vector<std::vector<int32_t>> out(n);
   for (int r = 0; r < ranks; ++r) {
     const size_t extent = submission::BufferExtents(ops[r], r, ranks).recv;

@@ -57,7 +57,7 @@ std::vector<std::vector<int32_t>> RunOnBoard(OpKind kind, int ranks, size_t coun
     b.board.Post(r, o.sequence, {}, o.send, BoardInputBytes(o, r, ranks));
   }
   EXPECT_TRUE(b.board.AwaitAll(7, absl::Now()).ok());
-  for (int r = 0; r < ranks; ++r) FinishOnBoard(b.board, ops[r], r);
+  for (int r = 0; r < ranks; ++r) FinishOnBoard(b.board, ops[r], r, /*node_ranks=*/ranks);
   std::vector<std::vector<int32_t>> out(n);
   for (int r = 0; r < ranks; ++r) {
     const size_t extent = submission::BufferExtents(ops[r], r, ranks).recv;

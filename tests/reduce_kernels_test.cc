@@ -2,6 +2,7 @@
 // operator, odd counts (vector remainders), unaligned buffers, 1..5 inputs, in and out of place.
 #include "collectives/reduce_kernels.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -239,6 +240,99 @@ TEST(ReduceManyTest, ZeroCountAndNoInputsWriteNothing) {
   ReduceMany(DataType::kFloat32, RedOp::kSum, &out, ins, 0);
   ReduceMany(DataType::kFloat32, RedOp::kSum, &out, {}, 1);
   EXPECT_EQ(out, 5.0f);
+}
+
+// Inputs whose float32 sum depends on the order: large values that cancel across groups and
+// small ones that vanish against them.
+std::vector<std::vector<float>> OrderSensitiveInputs(size_t inputs, size_t count) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> small(-1.0f, 1.0f);
+  std::vector<std::vector<float>> in(inputs, std::vector<float>(count));
+  for (size_t i = 0; i < inputs; ++i) {
+    for (size_t e = 0; e < count; ++e) in[i][e] = (i % 3 == 0 ? 1e7f : 1.0f) * small(rng);
+  }
+  return in;
+}
+
+// Groups of `group`, each summed left to right, then the groups' sums left to right.
+std::vector<float> GroupedSum(const std::vector<std::vector<float>>& in, size_t group) {
+  const size_t count = in[0].size();
+  std::vector<float> out(count);
+  for (size_t e = 0; e < count; ++e) {
+    float total = 0;
+    for (size_t g = 0; g < in.size(); g += group) {
+      float part = in[g][e];
+      for (size_t i = g + 1; i < std::min(in.size(), g + group); ++i) part += in[i][e];
+      total = g == 0 ? part : total + part;
+    }
+    out[e] = total;
+  }
+  return out;
+}
+
+TEST(ReduceInGroupsTest, SumsEachGroupThenTheGroupsAcrossBlocks) {
+  // Past one 16 KiB block of scratch, and not a whole number of blocks.
+  const size_t count = 3 * 4096 + 5;
+  for (size_t inputs : {4u, 6u, 7u}) {
+    for (size_t group : {2u, 3u}) {
+      SCOPED_TRACE(::testing::Message() << inputs << " inputs in groups of " << group);
+      const auto in = OrderSensitiveInputs(inputs, count);
+      std::vector<const void*> ins;
+      for (const auto& v : in) ins.push_back(v.data());
+      std::vector<float> out(count + 1, -1.0f);
+      ReduceInGroups(DataType::kFloat32, RedOp::kSum, out.data(), ins, count, group);
+      const std::vector<float> want = GroupedSum(in, group);
+      ASSERT_EQ(std::memcmp(out.data(), want.data(), count * sizeof(float)), 0);
+      EXPECT_EQ(out[count], -1.0f) << "wrote past the count";
+      // In place into any of the inputs, the first of a later group included.
+      for (size_t alias : {size_t{0}, group, inputs - 1}) {
+        auto copy = in;
+        std::vector<const void*> aliased;
+        for (const auto& v : copy) aliased.push_back(v.data());
+        ReduceInGroups(DataType::kFloat32, RedOp::kSum, copy[alias].data(), aliased, count, group);
+        EXPECT_EQ(std::memcmp(copy[alias].data(), want.data(), count * sizeof(float)), 0)
+            << "in place into input " << alias;
+      }
+    }
+  }
+}
+
+TEST(ReduceInGroupsTest, OtherTypesAndOpsReduceAsOneCall) {
+  const size_t count = 1001;
+  const auto in = OrderSensitiveInputs(5, count);
+  std::vector<const void*> ins;
+  for (const auto& v : in) ins.push_back(v.data());
+  std::vector<float> grouped(count), once(count);
+  // Max is exact; the group size changes nothing.
+  ReduceInGroups(DataType::kFloat32, RedOp::kMax, grouped.data(), ins, count, 2);
+  ReduceMany(DataType::kFloat32, RedOp::kMax, once.data(), ins, count);
+  EXPECT_EQ(grouped, once);
+  // One group (a single node), or groups of one: one left-to-right sum.
+  for (size_t group : {1u, 5u, 9u}) {
+    ReduceInGroups(DataType::kFloat32, RedOp::kSum, grouped.data(), ins, count, group);
+    ReduceMany(DataType::kFloat32, RedOp::kSum, once.data(), ins, count);
+    EXPECT_EQ(grouped, once) << "groups of " << group;
+  }
+  // Narrow types round once per call: grouping would round more, so they do not group.
+  std::vector<std::vector<uint16_t>> halves(5, std::vector<uint16_t>(count));
+  std::vector<const void*> half_ins;
+  for (size_t i = 0; i < 5; ++i) {
+    for (size_t e = 0; e < count; ++e) halves[i][e] = ToHalf(in[i][e] * 1e-4f);
+    half_ins.push_back(halves[i].data());
+  }
+  std::vector<uint16_t> h_grouped(count), h_once(count);
+  ReduceInGroups(DataType::kFloat16, RedOp::kSum, h_grouped.data(), half_ins, count, 2);
+  ReduceMany(DataType::kFloat16, RedOp::kSum, h_once.data(), half_ins, count);
+  EXPECT_EQ(h_grouped, h_once);
+  // In place into a later input without groups: one call with that input first (the only input
+  // ReduceMany reduces in place into).
+  auto copy = halves;
+  std::vector<const void*> aliased;
+  for (const auto& v : copy) aliased.push_back(v.data());
+  ReduceInGroups(DataType::kFloat16, RedOp::kSum, copy[3].data(), aliased, count, 2);
+  const void* first_aliased[] = {half_ins[3], half_ins[0], half_ins[1], half_ins[2], half_ins[4]};
+  ReduceMany(DataType::kFloat16, RedOp::kSum, h_once.data(), first_aliased, count);
+  EXPECT_EQ(copy[3], h_once);
 }
 
 }  // namespace

@@ -51,25 +51,17 @@ struct Peers {
   char* recv(int p) const { return arenas[p] + board.BuffersOf(p, sequence).recv_offset; }
 };
 
-// out[0, count) = the reduction of every rank's input at element `first`, in rank order except
-// that an input `out` aliases goes first (the kernel reduces in place only into its first input).
-void ReduceSlice(const submission::Operation& op, const Peers& peers, int ranks, size_t first,
-                 size_t count, char* out) {
+// out[0, count) = the reduction of every rank's input at element `first`, node by node (runs of
+// `node_ranks` ranks) and then across nodes, so that the rounding bound is a node engine's.
+void ReduceSlice(const submission::Operation& op, const Peers& peers, int ranks, int node_ranks,
+                 size_t first, size_t count, char* out) {
   if (count == 0) return;
   const size_t element = collectives::DataTypeSize(op.dtype);
-  std::vector<const void*> ins;
-  ins.reserve(static_cast<size_t>(ranks));
-  for (int p = 0; p < ranks; ++p) {
-    const char* in = peers.send(p) + first * element;
-    if (in == out) {
-      ins.insert(ins.begin(), in);
-    } else {
-      ins.push_back(in);
-    }
-  }
+  std::vector<const void*> ins(static_cast<size_t>(ranks));
+  for (int p = 0; p < ranks; ++p) ins[p] = peers.send(p) + first * element;
   const collectives::RedOp reduce =
       op.op == collectives::RedOp::kAvg ? collectives::RedOp::kSum : op.op;
-  collectives::ReduceMany(op.dtype, reduce, out, ins, count);
+  collectives::ReduceInGroups(op.dtype, reduce, out, ins, count, static_cast<size_t>(node_ranks));
   if (op.op == collectives::RedOp::kAvg) collectives::DivideBy(op.dtype, out, count, ranks);
 }
 
@@ -117,7 +109,7 @@ bool AllReachable(const submission::NodeBoard& board, const submission::Operatio
 }
 
 void RunOverArenas(const submission::NodeBoard& board, const submission::Operation& op, int rank,
-                   absl::Span<char* const> arenas) {
+                   int node_ranks, absl::Span<char* const> arenas) {
   const int n = board.ranks();
   const size_t element = collectives::DataTypeSize(op.dtype);
   const size_t block = op.count * element;
@@ -130,17 +122,19 @@ void RunOverArenas(const submission::NodeBoard& board, const submission::Operati
   switch (op.kind) {
     case OpKind::kAllReduce: {
       char* mine = peers.recv(rank) + first * element;
-      ReduceSlice(op, peers, n, first, last - first, mine);
+      ReduceSlice(op, peers, n, node_ranks, first, last - first, mine);
       for (int p = 0; p < n; ++p) {
         if (p != rank) CopyUnlessSame(peers.recv(p) + first * element, mine, slice);
       }
       break;
     }
     case OpKind::kReduce:
-      ReduceSlice(op, peers, n, first, last - first, peers.recv(op.root_or_peer) + first * element);
+      ReduceSlice(op, peers, n, node_ranks, first, last - first,
+                  peers.recv(op.root_or_peer) + first * element);
       break;
     case OpKind::kReduceScatter:
-      ReduceSlice(op, peers, n, static_cast<size_t>(rank) * op.count, op.count, peers.recv(rank));
+      ReduceSlice(op, peers, n, node_ranks, static_cast<size_t>(rank) * op.count, op.count,
+                  peers.recv(rank));
       break;
     case OpKind::kAllGather:
       for (int p = 0; p < n; ++p) {

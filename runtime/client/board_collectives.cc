@@ -13,15 +13,17 @@ namespace {
 using submission::NodeBoard;
 using submission::OpKind;
 
-// The reduction of every rank's input at `offset` (bytes) into `out`, in rank order so that every
-// rank computes the same bits.
+// The reduction of every rank's input at `offset` (bytes) into `out`, node by node (runs of
+// `node_ranks` ranks) and then across nodes, in the same order on every rank so that all compute
+// the same bits.
 void ReduceInputs(const submission::NodeBoard& board, const submission::Operation& op,
-                  size_t offset, void* out) {
+                  int node_ranks, size_t offset, void* out) {
   std::vector<const void*> ins(static_cast<size_t>(board.ranks()));
   for (int r = 0; r < board.ranks(); ++r) ins[r] = board.InputOf(r, op.sequence) + offset;
   const collectives::RedOp reduce =
       op.op == collectives::RedOp::kAvg ? collectives::RedOp::kSum : op.op;
-  collectives::ReduceMany(op.dtype, reduce, out, ins, op.count);
+  collectives::ReduceInGroups(op.dtype, reduce, out, ins, op.count,
+                              static_cast<size_t>(node_ranks));
   if (op.op == collectives::RedOp::kAvg) {
     collectives::DivideBy(op.dtype, out, op.count, board.ranks());
   }
@@ -55,19 +57,20 @@ size_t BoardInputBytes(const submission::Operation& op, int rank, int world) {
   return submission::BufferExtents(op, rank, world).send * collectives::DataTypeSize(op.dtype);
 }
 
-void FinishOnBoard(const submission::NodeBoard& board, const submission::Operation& op, int rank) {
+void FinishOnBoard(const submission::NodeBoard& board, const submission::Operation& op, int rank,
+                   int node_ranks) {
   const size_t block = op.count * collectives::DataTypeSize(op.dtype);
   if (block == 0) return;  // the barrier, and empty calls (whose buffers may be null)
   char* out = static_cast<char*>(op.recv);
   switch (op.kind) {
     case OpKind::kAllReduce:
-      ReduceInputs(board, op, 0, out);
+      ReduceInputs(board, op, node_ranks, 0, out);
       break;
     case OpKind::kReduce:
-      if (rank == op.root_or_peer) ReduceInputs(board, op, 0, out);
+      if (rank == op.root_or_peer) ReduceInputs(board, op, node_ranks, 0, out);
       break;
     case OpKind::kReduceScatter:
-      ReduceInputs(board, op, static_cast<size_t>(rank) * block, out);
+      ReduceInputs(board, op, node_ranks, static_cast<size_t>(rank) * block, out);
       break;
     case OpKind::kAllGather:
       for (int r = 0; r < board.ranks(); ++r) {

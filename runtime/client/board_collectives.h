@@ -1,6 +1,6 @@
-// Collectives run on the node's call board (submission/node_board.h): in a one-node job every rank
-// posts its input and then computes its own result from all posted inputs, which for small inputs
-// costs less than handing the call to the daemon and waiting for its answer.
+// Collectives run on the call board (submission/node_board.h): where the ranks share memory every
+// rank posts its input and then computes its own result from all posted inputs, which for small
+// inputs costs less than handing the call to the daemon and waiting for its answer.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +22,9 @@ bool RunsOnBoard(const submission::Operation& op, int world, size_t limit);
 size_t BoardInputBytes(const submission::Operation& op, int rank, int world);
 
 // Once every rank posted `op` and the calls agree: writes this rank's result to op.recv. The
-// inputs are read from the board, so op.recv may alias op.send.
-void FinishOnBoard(const submission::NodeBoard& board, const submission::Operation& op, int rank);
+// inputs are read from the board, so op.recv may alias op.send. Reductions go node by node (runs
+// of `node_ranks` ranks), then across nodes.
+void FinishOnBoard(const submission::NodeBoard& board, const submission::Operation& op, int rank,
+                   int node_ranks);
 
 }  // namespace ultracc::client

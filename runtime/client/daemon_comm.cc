@@ -109,11 +109,12 @@ absl::StatusOr<std::unique_ptr<DaemonComm>> DaemonComm::Create(const Config& con
   if (auto s = comm->channel_.Send(hello.SerializeAsString(), fds); !s.ok()) return s;
   absl::StatusOr<shm::Message> reply = comm->channel_.Recv(deadline);
   if (absl::IsDeadlineExceeded(reply.status())) {
-    // A one-node job's daemon answers once every local rank has joined.
+    // Where the ranks share memory, the daemon answers once every rank has joined.
     return absl::DeadlineExceededError(absl::StrCat(
         "rank ", *config.rank, ": the node daemon did not answer within ",
         absl::ToInt64Milliseconds(config.timeout),
-        " ms (in a one-node job it answers once every rank has created its communicator)"));
+        " ms (it answers once the job's nodes are connected and, when the ranks share memory, "
+        "once every rank has created its communicator)"));
   }
   if (!reply.ok()) return reply.status();
   proto::RankWelcome welcome;
@@ -134,6 +135,7 @@ absl::StatusOr<std::unique_ptr<DaemonComm>> DaemonComm::Create(const Config& con
         absl::StrCat("rank ", *config.rank, ": ULTRACC_WORLD_SIZE is ", *config.world_size,
                      " but the daemon runs a job of ", welcome.world_size(), " ranks"));
   }
+  comm->node_ranks_ = welcome.nodes() > 0 ? *config.world_size / welcome.nodes() : 1;
   if (welcome.board_bytes() == 0) {
     for (int fd : reply->fds) close(fd);
     return comm;
@@ -299,11 +301,11 @@ absl::Status DaemonComm::DoCollective(const Operation& op, absl::Time deadline) 
     }
     if (absl::Status s = MeetOnBoard(op, on_board, buffers, deadline); !s.ok()) return s;
     if (on_board) {
-      FinishOnBoard(board_, op, rank());
+      FinishOnBoard(board_, op, rank(), node_ranks_);
       return absl::OkStatus();
     }
     if (buffers.reachable && AllReachable(board_, op)) {
-      RunOverArenas(board_, op, rank(), arenas_);
+      RunOverArenas(board_, op, rank(), node_ranks_, arenas_);
       board_.Finish(rank(), op.sequence);
       return AwaitOnBoard(op, /*finished=*/true, deadline);
     }

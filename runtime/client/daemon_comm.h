@@ -1,7 +1,8 @@
 // Daemon mode: collectives are handed to the node daemon through shared-memory rings; the daemon
 // reads and writes the rank's arena directly. Buffers outside the arena are staged through it.
-// In a one-node job the ranks first meet on the daemon's call board (submission/node_board.h):
-// every collective's call is checked there, and small ones are computed there by the ranks alone.
+// When the job's ranks share memory (one node, or nodes all on one host over shm) they first meet
+// on the call board (submission/node_board.h): every collective's call is checked there, small ones
+// are computed there by the ranks alone and larger ones over each other's arenas.
 #pragma once
 
 #include <atomic>
@@ -56,12 +57,13 @@ class DaemonComm final : public Communicator {
   shm::SharedRegion rings_region_;
   submission::RingPair rings_;
   shm::UnixChannel channel_;
-  shm::SharedRegion board_region_;  // empty in jobs of several nodes
+  shm::SharedRegion board_region_;  // empty when the ranks do not share memory
   submission::NodeBoard board_;
-  // One-node jobs: every local rank's arena base in this process, by rank (this rank's own
-  // included); empty when the daemon did not share them.
+  // Every rank's arena base in this process, by rank (this rank's own included); empty when the
+  // daemon did not share them.
   std::vector<char*> arenas_;
   std::vector<shm::SharedRegion> peer_arenas_;
+  int node_ranks_ = 1;  // ranks per node: reductions on the board and the arenas go node by node
   std::atomic<bool> aborted_{false};
 };
 

@@ -40,13 +40,6 @@ absl::StatusOr<std::unique_ptr<NodeJob>> NodeJob::Start(NodeJobOptions options) 
   job->listener_ = *std::move(listener);
   job->sessions_.resize(job->local_size());
   job->calls_.resize(job->local_size());
-  if (job->options_.job.nodes() == 1) {
-    auto board =
-        shm::SharedRegion::Create("ultracc-board", submission::NodeBoard::Bytes(job->local_size()));
-    if (!board.ok()) return board.status();
-    job->board_region_ = *std::move(board);
-    job->board_ = submission::NodeBoard::Init(job->board_region_.base(), job->local_size());
-  }
   PointToPointOptions p2p;
   p2p.node_rank = job->options_.node_rank;
   p2p.nodes = job->options_.job.nodes();
@@ -182,10 +175,6 @@ absl::Status NodeJob::Admit(shm::UnixChannel channel) {
   welcome.set_node_rank(options_.node_rank);
   welcome.set_nodes(options_.job.nodes());
   welcome.set_world_size(options_.job.nodes() * local_size());
-  if (!board_.valid()) {
-    if (absl::Status s = channel.Send(welcome.SerializeAsString()); !s.ok()) return s;
-    session->welcomed = true;
-  }
   session->welcome = std::move(welcome);
   session->channel = std::move(channel);
 
@@ -198,34 +187,8 @@ absl::Status NodeJob::Admit(shm::UnixChannel channel) {
   sessions_[local] = std::move(session);
   if (transport_) DeclareArenaLocked(*raw);
   pollers_.emplace_back([this, raw] { PollLoop(raw); });
-  if (board_.valid()) WelcomeWhenAllJoinedLocked();
+  WelcomeLocked(raw);
   return absl::OkStatus();
-}
-
-void NodeJob::WelcomeWhenAllJoinedLocked() {
-  std::vector<int> fds = {board_region_.fd()};
-  std::vector<uint64_t> arena_bytes;
-  for (const auto& session : sessions_) {
-    if (session == nullptr || !session->connected) return;  // not everyone yet
-    fds.push_back(session->arena.fd());
-    arena_bytes.push_back(session->arena.size());
-  }
-  // Past the most descriptors one message carries, ranks go without each other's arenas.
-  if (fds.size() > shm::UnixChannel::kMaxFdsPerMessage) {
-    fds.erase(fds.begin() + 1, fds.end());
-    arena_bytes.clear();
-  }
-  for (const auto& session : sessions_) {
-    if (session->welcomed) continue;  // a rank that reconnected after the others were answered
-    session->welcome.set_board_bytes(board_region_.size());
-    for (uint64_t bytes : arena_bytes) session->welcome.add_arena_bytes(bytes);
-    session->welcomed = true;
-    if (absl::Status s = session->channel.Send(session->welcome.SerializeAsString(), fds);
-        !s.ok()) {
-      LogWarning(absl::StrCat("node ", options_.node_rank, ": cannot welcome rank ", session->rank,
-                              ": ", s.message()));
-    }
-  }
 }
 
 void NodeJob::PollLoop(RankSession* session) {
@@ -271,6 +234,7 @@ void NodeJob::PollLoop(RankSession* session) {
 }
 
 void NodeJob::Fail(absl::Status cause) {
+  submission::NodeBoard board;
   {
     absl::MutexLock lock(&mu_);
     if (!error_.ok()) return;
@@ -278,16 +242,14 @@ void NodeJob::Fail(absl::Status cause) {
     // The other nodes learn at once (their transfers with this node fail) instead of waiting for
     // their deadlines; and no late message can land in a rank's buffers any more.
     if (transport_) transport_->Abort(cause);
-    // Ranks still waiting for the others to join get the cause as their answer.
+    // Ranks still waiting for their answer get the cause as their answer.
     for (const auto& session : sessions_) {
-      if (session == nullptr || session->welcomed || !session->connected) continue;
-      session->welcomed = true;
-      session->welcome.set_error(std::string(cause.message()));
-      session->channel.Send(session->welcome.SerializeAsString()).IgnoreError();
+      if (session != nullptr && session->connected) WelcomeLocked(session.get());
     }
+    board = board_;
   }
-  // Ranks meeting on the call board learn it there.
-  if (board_.valid()) board_.Fail(cause);
+  // Ranks meeting on the call board (of every node sharing it) learn it there.
+  if (board.valid()) board.Fail(cause);
   p2p_->Fail(std::move(cause));
 }
 

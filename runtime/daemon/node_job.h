@@ -1,7 +1,8 @@
 // One job's collective engine on one node: accepts the node's ranks on a Unix socket, maps their
 // arenas and rings, gathers each collective from every local rank, runs it on the NodeEngine
 // (reduce inside the node over the mapped arenas, then across nodes over the transport), and posts
-// the completions.
+// the completions. When the ranks share memory (a one-node job, or nodes all on this host), it
+// hands them the job's call board and each other's arenas, and they run most collectives alone.
 #pragma once
 
 #include <map>
@@ -22,6 +23,7 @@
 #include "runtime/daemon/point_to_point_router.h"
 #include "runtime/daemon/rank_session.h"
 #include "runtime/engine/collective_call.h"
+#include "runtime/shm/process_descriptor.h"
 #include "runtime/shm/shared_region.h"
 #include "runtime/shm/unix_channel.h"
 #include "runtime/submission/node_board.h"
@@ -65,9 +67,24 @@ class NodeJob {
 
   void AcceptLoop();
   absl::Status Admit(shm::UnixChannel channel);
-  // One-node jobs: once every local rank has sent its hello, answers them all with the call board
-  // and every rank's arena.
-  void WelcomeWhenAllJoinedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Answers `session`'s hello as welcome_ says (or with the job's failure); holds it while
+  // welcome_ is undecided.
+  void WelcomeLocked(RankSession* session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After the nodes connected, on the engine thread: decides whether the job's ranks share memory
+  // (one node, or nodes that all run on this host over shm) and if so gathers the call board and
+  // every rank's arena, from the other nodes' daemons too (node_job_sharing.cc); then answers
+  // every rank admitted so far.
+  absl::Status ShareMemory();
+  // Whether the job's nodes may share memory: all on this host (the node transport is shm alone),
+  // links not emulated, no algorithm forced, ULTRACC_SHARE_HOST not 0.
+  bool NodesShareHost() const;
+  // Waits until every local rank has connected; the error names the ones that did not.
+  absl::Status AwaitLocalRanks(absl::Time deadline);
+  // The other nodes' entries (host_share.h) opened: the board (from node 0) into `board_region`
+  // and the arenas of their ranks into `arenas` (by rank of the job).
+  absl::Status OpenOtherNodes(absl::Time deadline, bool with_arenas,
+                              shm::SharedRegion* board_region, std::vector<shm::OwnedFd>* arenas,
+                              std::vector<uint64_t>* arena_bytes);
   void PollLoop(RankSession* session);
   void EngineLoop();
   // The failure for collective `sequence` once some local ranks submitted it and others did not
@@ -105,15 +122,22 @@ class NodeJob {
   std::unique_ptr<transport::Transport> transport_;
   std::unique_ptr<collectives::NodeEngine> engine_;   // engine thread
   std::unique_ptr<PointToPointRouter> p2p_;  // after transport_: destroyed before it
-  // One-node jobs: where the ranks agree on every collective and run the small ones themselves
-  // (set in Start, then only read).
+  // Where ranks that share memory agree on every collective and run most of them themselves:
+  // set by the engine thread (ShareMemory) before welcome_ becomes kShared.
   shm::SharedRegion board_region_;
-  submission::NodeBoard board_;
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status error_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<RankSession>> sessions_ ABSL_GUARDED_BY(mu_);  // by local rank
+  // How admitted ranks are answered: held until the engine thread knows whether they share memory
+  // (after connecting the nodes), then plainly or with the board and the arenas.
+  enum class Welcome { kHold, kPlain, kShared };
+  Welcome welcome_ ABSL_GUARDED_BY(mu_) = Welcome::kHold;
+  submission::NodeBoard board_ ABSL_GUARDED_BY(mu_);
+  // kShared: every rank's arena by rank of the job (none past the descriptors one message carries).
+  std::vector<shm::OwnedFd> shared_arenas_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> shared_arena_bytes_ ABSL_GUARDED_BY(mu_);
   // Descriptors gathered per sequence number, one slot per local rank.
   std::map<uint64_t, std::vector<std::optional<submission::OpDescriptor>>> pending_
       ABSL_GUARDED_BY(mu_);

@@ -25,6 +25,8 @@ void NodeJob::EngineLoop() {
     Fail(absl::UnavailableError(absl::StrCat("node ", options_.node_rank,
                                              " could not connect to the other nodes: ",
                                              s.message())));
+  } else if (absl::Status s = ShareMemory(); !s.ok() && !absl::IsCancelled(s)) {
+    Fail(absl::Status(s.code(), absl::StrCat("node ", options_.node_rank, ": ", s.message())));
   }
   uint64_t next = 1;
   while (true) {

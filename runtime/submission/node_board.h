@@ -1,5 +1,5 @@
-// NodeBoard: where the ranks of a one-node job meet for every collective, in memory the daemon
-// creates and every local rank maps.
+// NodeBoard: where ranks that share memory (one node's, or all of a job whose nodes run on one
+// host) meet for every collective, in memory a daemon creates and every such rank maps.
 //
 // Each rank posts each collective's call (kind, count, datatype, op, root) to its own slot, with
 // its input when the input is small; once every rank has posted, each one checks the calls agree

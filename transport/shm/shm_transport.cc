@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/completion.h"
+#include "runtime/shm/process_descriptor.h"
 #include "runtime/shm/shared_region.h"
 #include "transport/keyed_queues.h"
 #include "transport/shm/shm_layout.h"
@@ -508,19 +509,15 @@ absl::Status ShmTransport::Connect(const std::vector<std::string>& addresses, ab
           s.Who(), ": peer rank ", index, " (", address, ") is on another host (host ",
           parsed->host, ", this host ", s.token, "); shm reaches only members of one host"));
     }
-    const std::string path = absl::StrCat("/proc/", parsed->pid, "/fd/", parsed->fd);
-    const int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-      return absl::ErrnoToStatus(
-          errno,
-          absl::StrCat(s.Who(), ": cannot open the segment of peer rank ", index, " at ", path));
-    }
+    absl::StatusOr<::ultracc::shm::OwnedFd> fd = ::ultracc::shm::OpenProcessDescriptor(
+        parsed->pid, parsed->fd, absl::StrCat(s.Who(), ": the segment of peer rank ", index));
+    if (!fd.ok()) return fd.status();
     absl::StatusOr<::ultracc::shm::SharedRegion> region =
-        ::ultracc::shm::SharedRegion::Map(fd, bytes);
+        ::ultracc::shm::SharedRegion::Map(fd->Release(), bytes);
     if (!region.ok()) {
       return absl::FailedPreconditionError(absl::StrCat(
-          s.Who(), ": the segment of peer rank ", index, " at ", path, " does not fit a group of ",
-          s.options.size, ": ", region.status().message()));
+          s.Who(), ": the segment of peer rank ", index, " (", address,
+          ") does not fit a group of ", s.options.size, ": ", region.status().message()));
     }
     auto* header = static_cast<SegmentHeader*>(region->base());
     if (header->magic.load(std::memory_order_acquire) != kSegmentMagic ||
