@@ -125,15 +125,22 @@ foreach(algo ring rhd tree pairwise bruck direct hier)
                      ARGS --threads ${world} --collectives ${ULTRACC_ALGO_${algo}})
   endforeach()
 endforeach()
-# Daemon mode: jobs under `ultracc launch`, nodes x chips per node, every kind of case.
+# Daemon mode: jobs under `ultracc launch`, nodes x chips per node, every kind of case. The nodes
+# of these jobs share this host, so their ranks share memory and meet on one call board; with
+# ULTRACC_SHARE_HOST=0 every collective between nodes goes through the daemons' node engines.
 foreach(shape 1x1 1x2 2x1 3x1 1x3 2x2 2x4)
   string(REPLACE "x" ";" dims ${shape})
   list(GET dims 0 nodes)
   list(GET dims 1 chips)
   set(launch $<TARGET_FILE:ultracc_cli> launch --nodes ${nodes} --chips-per-node ${chips} --
       $<TARGET_FILE:collectives_check>)
+  set(dtypes int8,uint32,int64,float,double,half,bfloat16,f8e4m3)
   ultracc_api_test(ApiDaemon.${shape} TIMEOUT 300 COST 10 COMMAND ${launch}
-                   ARGS --dtypes int8,uint32,int64,float,double,half,bfloat16,f8e4m3 --large)
+                   ARGS --dtypes ${dtypes} --large)
+  if(nodes GREATER 1)
+    ultracc_api_test(ApiDaemon.${shape}.without_sharing TIMEOUT 300 COST 10
+                     ENV ULTRACC_SHARE_HOST=0 COMMAND ${launch} ARGS --dtypes ${dtypes} --large)
+  endif()
 endforeach()
 # One node: small collectives run on the call board; with ULTRACC_BOARD_BYTES=0 the daemon runs
 # them all.
@@ -153,9 +160,10 @@ ultracc_api_test(ApiDaemon.2x2.mismatched_counts TIMEOUT 120 RUN_SERIAL
 
 # A three-level topology (tools/topo/examples/small-cluster.textproto: 2 UltraServers x 2 nodes x
 # 2 chips): `ultracc launch --topology` places the 8 ranks and every daemon's engine takes the
-# tuner's choices instead of the size rule, at the matrix's default counts.
+# tuner's choices instead of the size rule, at the matrix's default counts (the nodes' ranks not
+# sharing memory, which would bypass the engines).
 set(ULTRACC_SMALL_CLUSTER ${PROJECT_SOURCE_DIR}/tools/topo/examples/small-cluster.textproto)
-ultracc_api_test(ApiTopology.small_cluster TIMEOUT 240 COST 10
+ultracc_api_test(ApiTopology.small_cluster TIMEOUT 240 COST 10 ENV ULTRACC_SHARE_HOST=0
                  COMMAND $<TARGET_FILE:ultracc_cli> launch --topology ${ULTRACC_SMALL_CLUSTER} --
                          $<TARGET_FILE:collectives_check>
                  ARGS --dtypes int32,float,bfloat16)

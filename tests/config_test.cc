@@ -24,6 +24,7 @@ TEST(ConfigTest, DefaultsWhenNothingIsSet) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->timeout, absl::Seconds(300));
   EXPECT_TRUE(c->check_calls);
+  EXPECT_TRUE(c->share_host);
   EXPECT_EQ(c->transport, "auto");
   EXPECT_EQ(c->ofi_provider, "");
   EXPECT_EQ(c->ofi_rails, 1);
@@ -35,6 +36,7 @@ TEST(ConfigTest, DefaultsWhenNothingIsSet) {
 TEST(ConfigTest, ReadsEverySetting) {
   absl::StatusOr<Config> c = ParseFrom({{"ULTRACC_TIMEOUT_MS", "1500"},
                                         {"ULTRACC_CHECK_CALLS", "0"},
+                                        {"ULTRACC_SHARE_HOST", "0"},
                                         {"ULTRACC_TRANSPORT", "ofi"},
                                         {"ULTRACC_OFI_PROVIDER", "shm"},
                                         {"ULTRACC_OFI_RAILS", "4"},
@@ -44,6 +46,7 @@ TEST(ConfigTest, ReadsEverySetting) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->timeout, absl::Milliseconds(1500));
   EXPECT_FALSE(c->check_calls);
+  EXPECT_FALSE(c->share_host);
   EXPECT_EQ(c->transport, "ofi");
   EXPECT_EQ(c->ofi_provider, "shm");
   EXPECT_EQ(c->ofi_rails, 4);
@@ -57,6 +60,7 @@ TEST(ConfigTest, BadValuesNameTheVariableAndValue) {
       {{"ULTRACC_TIMEOUT_MS", "soon"}},
       {{"ULTRACC_TIMEOUT_MS", "0"}},
       {{"ULTRACC_CHECK_CALLS", "2"}},
+      {{"ULTRACC_SHARE_HOST", "no"}},
       {{"ULTRACC_TRANSPORT", "carrier-pigeon"}},
       {{"ULTRACC_OFI_RAILS", "0"}},
       {{"ULTRACC_OFI_RAILS", "17"}},

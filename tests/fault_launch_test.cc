@@ -40,11 +40,15 @@ class FaultLaunchTest : public LaunchFixture {
  protected:
   // A job of fault_rank ranks looping over all-reduces, each wait bounded by `timeout_ms`. A rank
   // that fails lingers a moment, so that every survivor reports before the launcher stops them.
-  std::unique_ptr<Subprocess> StartLoopingJob(int timeout_ms) {
+  // `share_host`: whether the nodes' ranks share memory and meet on one call board (the default)
+  // or hand every collective to their daemons.
+  std::unique_ptr<Subprocess> StartLoopingJob(int timeout_ms, bool share_host = true) {
     auto launcher = StartJob(
         kNodes, kChips,
         {ULTRACC_FAULT_RANK, "--ops", "0", "--pid-dir", scratch_dir(), "--linger-ms", "2000"},
-        {"--grace", "0.5"}, {{"ULTRACC_TIMEOUT_MS", absl::StrCat(timeout_ms)}});
+        {"--grace", "0.5"},
+        {{"ULTRACC_TIMEOUT_MS", absl::StrCat(timeout_ms)},
+         {"ULTRACC_SHARE_HOST", share_host ? "1" : "0"}});
     EXPECT_TRUE(launcher.ok()) << launcher.status();
     return launcher.ok() ? *std::move(launcher) : nullptr;
   }
@@ -72,10 +76,34 @@ class FaultLaunchTest : public LaunchFixture {
   }
 };
 
-// Rank 3 stops between all-reduces while rank 2, on its node, has already called the next one: its
-// daemon names it to its own ranks and, in its timeout report, to the other node.
+// Rank 3 stops between all-reduces: the others, meeting on the call board, name it and its node.
 TEST_F(FaultLaunchTest, StoppedRankTimesOutNamingIt) {
   auto launcher = StartLoopingJob(1500);
+  ASSERT_NE(launcher, nullptr);
+  auto pids = AwaitPidFiles(kWorld, absl::Now() + kDeadline);
+  ASSERT_TRUE(pids.ok()) << pids.status() << launcher->Stderr();
+  ASSERT_TRUE(AwaitOps(*launcher, 0, 3)) << launcher->Stdout() << launcher->Stderr();
+  ASSERT_EQ(kill(pids->at(3).pid, SIGSTOP), 0);
+  const absl::Time stopped = absl::Now();
+  auto result = launcher->Wait(stopped + kDeadline);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_LT(absl::Now() - stopped, absl::Seconds(15));
+  EXPECT_EQ(result->exit_code, 1) << result->out << result->err;
+  auto lines = ::ultracc::testing::LinesByRank(result->out);
+  for (int r = 0; r < 3; ++r) {
+    SCOPED_TRACE(absl::StrCat("rank ", r));
+    const std::string all = absl::StrJoin(lines[r], "\n");
+    EXPECT_THAT(all, HasSubstr("failed: operation timed out (8)"));
+    EXPECT_THAT(all, HasSubstr("rank 3 (node 1) did not call it within 1500 ms"));
+  }
+  ExpectJobGone(*launcher, *pids, absl::Seconds(5));
+}
+
+// The same through the daemons: rank 2, on the stopped rank's node, has already called the next
+// all-reduce, so its daemon names rank 3 to its own ranks and, in its timeout report, to the other
+// node.
+TEST_F(FaultLaunchTest, StoppedRankTimesOutNamingItBetweenDaemons) {
+  auto launcher = StartLoopingJob(1500, /*share_host=*/false);
   ASSERT_NE(launcher, nullptr);
   auto pids = AwaitPidFiles(kWorld, absl::Now() + kDeadline);
   ASSERT_TRUE(pids.ok()) << pids.status() << launcher->Stderr();
@@ -96,6 +124,31 @@ TEST_F(FaultLaunchTest, StoppedRankTimesOutNamingIt) {
                                       : std::string("rank 3 (node 1) did not call it")));
   }
   ExpectJobGone(*launcher, *pids, absl::Seconds(5));
+}
+
+// Rank 3 (node 1) is late to create its communicator: the daemons, which answer the ranks of nodes
+// that share memory once all have joined, fail the job at the timeout, and the ranks that joined
+// are told which rank they waited for (those the launcher stops first may not get to say it).
+TEST_F(FaultLaunchTest, RankThatNeverJoinsIsNamedToTheOthers) {
+  auto launcher = StartJob(kNodes, kChips,
+                           {ULTRACC_FAULT_RANK, "--ops", "1", "--sleep-rank", "3", "--sleep-ms",
+                            "20000", "--sleep-before-op", "0"},
+                           {"--grace", "0.5"}, {{"ULTRACC_TIMEOUT_MS", "1500"}});
+  ASSERT_TRUE(launcher.ok()) << launcher.status();
+  const absl::Time start = absl::Now();
+  auto result = (*launcher)->Wait(start + kDeadline);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(15));
+  EXPECT_EQ(result->exit_code, 1) << result->out << result->err;
+  const std::string why = "node 1: rank 3 did not create its communicator within 1500 ms";
+  EXPECT_THAT(result->out, HasSubstr(why)) << result->err;
+  auto lines = ::ultracc::testing::LinesByRank(result->out);
+  for (int r = 0; r < 3; ++r) {
+    SCOPED_TRACE(absl::StrCat("rank ", r));
+    for (const std::string& line : lines[r]) {
+      if (line.find("failed") != std::string::npos) EXPECT_THAT(line, HasSubstr(why));
+    }
+  }
 }
 
 class FaultLaunchMismatchTest : public FaultLaunchTest,

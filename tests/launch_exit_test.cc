@@ -81,9 +81,15 @@ TEST_F(LaunchExitTest, KilledRankStopsTheJobWith128PlusSignal) {
 
 // A rank that leaves without finalizing fails its peers' collectives at once, with an error
 // naming it, rather than leaving them waiting for the timeout.
-TEST_F(LaunchExitTest, LostRankFailsThePeersPromptly) {
+class LaunchLostRankTest : public LaunchExitTest, public ::testing::WithParamInterface<bool> {};
+
+// A rank of node 0 leaves without finalizing: the ranks of both nodes fail promptly naming it,
+// whether the nodes' ranks share memory (the daemon posts the cause on the shared call board) or
+// meet in the daemons (the engines' links carry it).
+TEST_P(LaunchLostRankTest, LostRankFailsThePeersPromptly) {
   auto launcher =
-      StartJob(kNodes, kChips, {ULTRACC_ALLREDUCE_CHECK, "--quit-rank", "1", "--counts", "1000"});
+      StartJob(kNodes, kChips, {ULTRACC_ALLREDUCE_CHECK, "--quit-rank", "1", "--counts", "1000"},
+               {}, {{"ULTRACC_SHARE_HOST", GetParam() ? "1" : "0"}});
   ASSERT_TRUE(launcher.ok()) << launcher.status();
   auto result = (*launcher)->Wait(absl::Now() + kStartDeadline);
   ASSERT_TRUE(result.ok()) << result.status();
@@ -97,6 +103,11 @@ TEST_F(LaunchExitTest, LostRankFailsThePeersPromptly) {
   EXPECT_NE(result->out.find("disconnected before finalizing"), std::string::npos) << result->out;
   ExpectJobGone(**launcher, {});
 }
+
+INSTANTIATE_TEST_SUITE_P(Sharing, LaunchLostRankTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "shared_memory" : "through_daemons";
+                         });
 
 // The same in a one-node job, whose ranks meet on the daemon's call board: the daemon posts the
 // cause there.

@@ -77,10 +77,32 @@ TEST(NodeBoardTest, TheWaitEndsAtItsDeadlineAndTheMissingRanksAreNamed) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(100));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   EXPECT_EQ(local.board.Missing(1), "1, rank 3");
+  EXPECT_EQ(local.board.Missing(1, /*finished=*/false, /*node_ranks=*/2),
+            "1 (node 0), rank 3 (node 1)");
   local.board.Post(1, 1, {}, nullptr, 0);
   local.board.Post(3, 1, {}, nullptr, 0);
   EXPECT_TRUE(local.board.AwaitAll(1, absl::Now() + absl::Seconds(5)).ok());
   EXPECT_EQ(local.board.Missing(1), "");
+}
+
+TEST(NodeBoardTest, TheLastPostOfARankIsItsNewestCallWithItsTime) {
+  LocalBoard local(2);
+  EXPECT_EQ(local.board.LastPost(0).sequence, 0u);
+  const absl::Time before = absl::Now();
+  local.board.Post(0, 1, {.kind = 1, .count = 10}, nullptr, 0);
+  local.board.Post(0, 2, {.kind = 2, .count = 20}, nullptr, 0);
+  submission::BoardPost post = local.board.LastPost(0);
+  EXPECT_EQ(post.sequence, 2u);
+  EXPECT_EQ(post.call.kind, 2u);
+  EXPECT_EQ(post.call.count, 20u);
+  EXPECT_GE(post.posted, before - absl::Milliseconds(1));
+  EXPECT_LE(post.posted, absl::Now() + absl::Milliseconds(1));
+  // Sequence 3 reuses the slot of 1.
+  local.board.Post(0, 3, {.kind = 3, .count = 30}, nullptr, 0);
+  post = local.board.LastPost(0);
+  EXPECT_EQ(post.sequence, 3u);
+  EXPECT_EQ(post.call.count, 30u);
+  EXPECT_EQ(local.board.LastPost(1).sequence, 0u);
 }
 
 TEST(NodeBoardTest, AFailureWakesASleepingRankWithItsCause) {

@@ -97,6 +97,7 @@ foreach(name call_signature_test call_agreement_test timeout_report_test)
 endforeach()
 
 ultracc_add_test(launch_request_test SOURCES launch_request_test.cc LIBS ultracc_daemon TIMEOUT 30)
+ultracc_add_test(host_share_test SOURCES host_share_test.cc LIBS ultracc_daemon TIMEOUT 30)
 
 ultracc_add_test(engine_chooser_test SOURCES engine_chooser_test.cc LIBS ultracc_runtime_core
                  TIMEOUT 30)

@@ -107,7 +107,10 @@ absl::StatusOr<std::unique_ptr<DaemonComm>> DaemonComm::Create(const Config& con
   hello.set_rings_bytes(comm->rings_region_.size());
   int fds[2] = {comm->memory_->region().fd(), comm->rings_region_.fd()};
   if (auto s = comm->channel_.Send(hello.SerializeAsString(), fds); !s.ok()) return s;
-  absl::StatusOr<shm::Message> reply = comm->channel_.Recv(deadline);
+  // The daemon bounds its wait for the other ranks by the same timeout and answers with its
+  // cause (which rank did not join); this rank's own deadline only catches a daemon that does not.
+  absl::StatusOr<shm::Message> reply = comm->channel_.Recv(
+      deadline + engine::TimeoutReportWindow(config.timeout) + kDaemonAnswerMargin);
   if (absl::IsDeadlineExceeded(reply.status())) {
     // Where the ranks share memory, the daemon answers once every rank has joined.
     return absl::DeadlineExceededError(absl::StrCat(
@@ -265,7 +268,8 @@ absl::Status DaemonComm::AwaitOnBoard(const Operation& op, bool finished, absl::
     }
     if (absl::Now() >= deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
-          "op #", op.sequence, " timed out: rank ", board_.Missing(op.sequence, finished),
+          "op #", op.sequence, " timed out: rank ",
+          board_.Missing(op.sequence, finished, node_ranks_ < size() ? node_ranks_ : 0),
           finished ? " did not finish it within " : " did not call it within ",
           absl::ToInt64Milliseconds(timeout()),
           " ms (stopped, hung or calling something else) while rank ", rank(), " called ",

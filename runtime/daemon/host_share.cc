@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace ultracc::daemon {
 namespace {
@@ -21,6 +22,7 @@ bool DecodeRef(absl::string_view text, SharedMemoryRef* ref) {
 }  // namespace
 
 std::string EncodeNodeShare(const NodeShare& share) {
+  if (!share.error.empty()) return absl::StrCat("!", share.error);
   std::vector<std::string> arenas;
   for (const SharedMemoryRef& ref : share.arenas) arenas.push_back(EncodeRef(ref));
   return absl::StrCat(share.pid, "|", share.board ? EncodeRef(*share.board) : "", "|",
@@ -32,9 +34,13 @@ absl::StatusOr<NodeShare> DecodeNodeShare(absl::string_view text, int node) {
     return absl::InvalidArgumentError(
         absl::StrCat("node ", node, " published '", text, "' for its shared memory: ", what));
   };
+  NodeShare share;
+  if (absl::ConsumePrefix(&text, "!")) {
+    share.error = text.empty() ? absl::StrCat("node ", node, " failed") : std::string(text);
+    return share;
+  }
   std::vector<absl::string_view> fields = absl::StrSplit(text, '|');
   if (fields.size() != 3) return malformed("expected <pid>|<board>|<arenas>");
-  NodeShare share;
   int pid = 0;
   if (!absl::SimpleAtoi(fields[0], &pid) || pid <= 0) return malformed("bad pid");
   share.pid = pid;

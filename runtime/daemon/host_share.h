@@ -26,13 +26,16 @@ struct SharedMemoryRef {
 // One node's entry: the daemon's pid, the board (node 0) and the arenas of its ranks in local
 // rank order (none when the job has too many ranks to pass every arena to each rank).
 struct NodeShare {
+  // Set instead of the rest when the node cannot share (a rank never joined): the others fail
+  // with it rather than wait for an entry that will not come.
+  std::string error;
   pid_t pid = 0;
   std::optional<SharedMemoryRef> board;
   std::vector<SharedMemoryRef> arenas;
 };
 
 // "<pid>|<board fd>:<bytes>|<fd>:<bytes>,<fd>:<bytes>,..." (an empty field for no board or no
-// arenas).
+// arenas), or "!<error>".
 std::string EncodeNodeShare(const NodeShare& share);
 // The entry of node `node`, or InvalidArgument naming the node and what is malformed.
 absl::StatusOr<NodeShare> DecodeNodeShare(absl::string_view text, int node);

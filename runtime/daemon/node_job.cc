@@ -88,8 +88,26 @@ proto::JobStatusReply NodeJob::Progress() const {
   reply.set_engine_op(engine_op_);
   if (!error_.ok()) reply.set_error(std::string(error_.message()));
   const absl::Time now = absl::Now();
+  // Ranks that share memory meet on the board, and the daemon sees only the collectives they hand
+  // on to it: the board tells what each called last, answered once every rank posted it.
+  uint64_t all_posted = ~uint64_t{0};
+  if (board_.valid()) {
+    for (int r = 0; r < board_.ranks(); ++r) {
+      all_posted = std::min(all_posted, board_.LastPost(r).sequence);
+    }
+  }
   for (int l = 0; l < local_size(); ++l) {
-    const RankCalls& calls = calls_[l];
+    RankCalls calls = calls_[l];
+    if (board_.valid()) {
+      const submission::BoardPost post = board_.LastPost(first_rank() + l);
+      if (post.sequence > calls.called) {
+        const submission::BoardCall& c = post.call;
+        calls.called = post.sequence;
+        calls.answered = all_posted >= post.sequence ? post.sequence : post.sequence - 1;
+        calls.operation = engine::DescribeSignature({c.kind, c.count, c.dtype, c.op, c.root});
+        calls.since = post.posted;
+      }
+    }
     proto::RankProgress* rank = reply.add_ranks();
     rank->set_rank(first_rank() + l);
     rank->set_called(calls.called);

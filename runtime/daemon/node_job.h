@@ -73,7 +73,7 @@ class NodeJob {
   // After the nodes connected, on the engine thread: decides whether the job's ranks share memory
   // (one node, or nodes that all run on this host over shm) and if so gathers the call board and
   // every rank's arena, from the other nodes' daemons too (node_job_sharing.cc); then answers
-  // every rank admitted so far.
+  // every rank admitted so far. Errors name this node (or the node whose rank never joined).
   absl::Status ShareMemory();
   // Whether the job's nodes may share memory: all on this host (the node transport is shm alone),
   // links not emulated, no algorithm forced, ULTRACC_SHARE_HOST not 0.

@@ -26,7 +26,7 @@ void NodeJob::EngineLoop() {
                                              " could not connect to the other nodes: ",
                                              s.message())));
   } else if (absl::Status s = ShareMemory(); !s.ok() && !absl::IsCancelled(s)) {
-    Fail(absl::Status(s.code(), absl::StrCat("node ", options_.node_rank, ": ", s.message())));
+    Fail(std::move(s));
   }
   uint64_t next = 1;
   while (true) {

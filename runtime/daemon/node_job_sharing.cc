@@ -11,9 +11,21 @@
 #include "absl/time/clock.h"
 #include "runtime/daemon/host_share.h"
 #include "runtime/daemon/node_job.h"
+#include "runtime/engine/timeout_report.h"
 #include "runtime/log.h"
 
 namespace ultracc::daemon {
+namespace {
+
+// `s` as the reason node `node` cannot share memory with the others.
+absl::Status Prefixed(int node, const absl::Status& s) {
+  return absl::Status(s.code(), absl::StrCat("node ", node,
+                                             " cannot share memory with the other "
+                                             "nodes' ranks: ",
+                                             s.message()));
+}
+
+}  // namespace
 
 void NodeJob::WelcomeLocked(RankSession* session) {
   if (session->welcomed) return;
@@ -82,32 +94,39 @@ absl::Status NodeJob::OpenOtherNodes(absl::Time deadline, bool with_arenas,
     if (n == options_.node_rank) continue;
     absl::StatusOr<std::string> text = AwaitNodeAddress(absl::StrCat(prefix, n), deadline);
     if (!text.ok()) {
-      return absl::Status(
-          text.status().code(),
-          absl::StrCat("waiting for node ", n, "'s shared memory: ", text.status().message()));
+      return Prefixed(
+          options_.node_rank,
+          absl::Status(text.status().code(), absl::StrCat("waiting for node ", n,
+                                                          "'s entry: ", text.status().message())));
     }
     absl::StatusOr<NodeShare> share = DecodeNodeShare(*text, n);
-    if (!share.ok()) return share.status();
+    if (!share.ok()) return Prefixed(options_.node_rank, share.status());
+    // That node's own reason, as it told its ranks.
+    if (!share->error.empty()) return absl::FailedPreconditionError(share->error);
     if (n == 0) {
-      if (!share->board) return absl::InvalidArgumentError("node 0 published no call board");
+      if (!share->board) {
+        return Prefixed(options_.node_rank,
+                        absl::InvalidArgumentError("node 0 published no call board"));
+      }
       absl::StatusOr<shm::OwnedFd> fd =
           shm::OpenProcessDescriptor(share->pid, share->board->fd, "node 0's call board");
-      if (!fd.ok()) return fd.status();
+      if (!fd.ok()) return Prefixed(options_.node_rank, fd.status());
       absl::StatusOr<shm::SharedRegion> region =
           shm::SharedRegion::Map(fd->Release(), share->board->bytes);
-      if (!region.ok()) return region.status();
+      if (!region.ok()) return Prefixed(options_.node_rank, region.status());
       *board_region = *std::move(region);
     }
     if (!with_arenas) continue;
     if (static_cast<int>(share->arenas.size()) != local_size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "node ", n, " published ", share->arenas.size(), " arenas for ", local_size(), " ranks"));
+      return Prefixed(options_.node_rank, absl::InvalidArgumentError(absl::StrCat(
+                                              "node ", n, " published ", share->arenas.size(),
+                                              " arenas for ", local_size(), " ranks")));
     }
     for (int l = 0; l < local_size(); ++l) {
       const int rank = n * local_size() + l;
       absl::StatusOr<shm::OwnedFd> fd = shm::OpenProcessDescriptor(
           share->pid, share->arenas[l].fd, absl::StrCat("the arena of rank ", rank));
-      if (!fd.ok()) return fd.status();
+      if (!fd.ok()) return Prefixed(options_.node_rank, fd.status());
       (*arenas)[rank] = *std::move(fd);
       (*arena_bytes)[rank] = share->arenas[l].bytes;
     }
@@ -131,11 +150,22 @@ absl::Status NodeJob::ShareMemory() {
   if (options_.node_rank == 0) {
     absl::StatusOr<shm::SharedRegion> created =
         shm::SharedRegion::Create("ultracc-board", submission::NodeBoard::Bytes(world));
-    if (!created.ok()) return created.status();
+    if (!created.ok()) return Prefixed(options_.node_rank, created.status());
     board_region = *std::move(created);
     submission::NodeBoard::Init(board_region.base(), world);
   }
-  if (absl::Status s = AwaitLocalRanks(deadline); !s.ok()) return s;
+  const std::string key = absl::StrCat(options_.job.job_id(), "/host-share/", options_.node_rank);
+  if (absl::Status s = AwaitLocalRanks(deadline); !s.ok()) {
+    if (absl::IsCancelled(s)) return s;
+    s = absl::Status(s.code(), absl::StrCat("node ", options_.node_rank, ": ", s.message()));
+    // The other nodes fail with this node's reason instead of waiting out their own deadline.
+    if (nodes > 1) {
+      NodeShare failed;
+      failed.error = std::string(s.message());
+      options_.store->Put(key, EncodeNodeShare(failed)).IgnoreError();
+    }
+    return s;
+  }
   // Every rank gets the board and each arena in one message; past what one message carries, the
   // ranks share only the board.
   const bool with_arenas = world + 1 <= static_cast<int>(shm::UnixChannel::kMaxFdsPerMessage);
@@ -151,21 +181,19 @@ absl::Status NodeJob::ShareMemory() {
       const shm::SharedRegion& arena = sessions_[l]->arena;
       absl::StatusOr<shm::OwnedFd> copy =
           shm::Duplicate(arena.fd(), absl::StrCat("the arena of rank ", first_rank() + l));
-      if (!copy.ok()) return copy.status();
+      if (!copy.ok()) return Prefixed(options_.node_rank, copy.status());
       mine.arenas.push_back(SharedMemoryRef{copy->get(), arena.size()});
       arenas[first_rank() + l] = *std::move(copy);
       arena_bytes[first_rank() + l] = arena.size();
     }
   }
   if (nodes > 1) {
-    if (absl::Status s = options_.store->Put(
-            absl::StrCat(options_.job.job_id(), "/host-share/", options_.node_rank),
-            EncodeNodeShare(mine));
-        !s.ok()) {
-      return s;
+    if (absl::Status s = options_.store->Put(key, EncodeNodeShare(mine)); !s.ok()) {
+      return Prefixed(options_.node_rank, s);
     }
-    if (absl::Status s =
-            OpenOtherNodes(deadline, with_arenas, &board_region, &arenas, &arena_bytes);
+    // A little past this node's own deadline, so that a node whose rank never joined says so.
+    const absl::Time others = deadline + engine::TimeoutReportWindow(options_.config.timeout);
+    if (absl::Status s = OpenOtherNodes(others, with_arenas, &board_region, &arenas, &arena_bytes);
         !s.ok()) {
       return s;
     }

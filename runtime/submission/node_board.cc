@@ -15,7 +15,7 @@ namespace ultracc::submission {
 namespace {
 
 constexpr uint32_t kMagic = 0x5542524e;  // "UBRN"
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 constexpr size_t kCacheLine = 64;
 constexpr size_t kFailureBytes = 512;
 // Waiting: a short spin for peers already running, then yields so that peers waiting for a core
@@ -52,6 +52,7 @@ struct alignas(kCacheLine) NodeBoard::Slot {
   uint64_t recv_offset;
   uint64_t reachable;
   std::atomic<uint64_t> finished;  // the last collective of this slot its rank finished
+  int64_t posted_ns;               // when (Unix time) for status reports
 };
 
 namespace {
@@ -112,6 +113,7 @@ void NodeBoard::Post(int rank, uint64_t sequence, const BoardCall& call, const v
   s->send_offset = buffers.send_offset;
   s->recv_offset = buffers.recv_offset;
   s->reachable = buffers.reachable ? 1 : 0;
+  s->posted_ns = absl::ToUnixNanos(absl::Now());
   if (input_bytes > 0)
     std::memcpy(reinterpret_cast<char*>(s) + kSlotHeaderBytes, input, input_bytes);
   s->sequence.store(sequence, std::memory_order_release);
@@ -201,14 +203,37 @@ const char* NodeBoard::InputOf(int rank, uint64_t sequence) const {
   return reinterpret_cast<const char*>(slot(rank, sequence)) + kSlotHeaderBytes;
 }
 
-std::string NodeBoard::Missing(uint64_t sequence, bool finished) const {
+std::string NodeBoard::Missing(uint64_t sequence, bool finished, int node_ranks) const {
   std::vector<std::string> missing;
   for (int r = 0; r < ranks_; ++r) {
     if (Mark(r, sequence, finished) < sequence) {
-      missing.push_back(absl::StrCat(r));
+      missing.push_back(node_ranks > 0 ? absl::StrCat(r, " (node ", r / node_ranks, ")")
+                                       : absl::StrCat(r));
     }
   }
   return absl::StrJoin(missing, ", rank ");
+}
+
+BoardPost NodeBoard::LastPost(int rank) const {
+  BoardPost post;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const uint64_t even = slot(rank, 0)->sequence.load(std::memory_order_acquire);
+    const uint64_t odd = slot(rank, 1)->sequence.load(std::memory_order_acquire);
+    const uint64_t newest = std::max(even, odd);
+    if (newest == 0) return post;
+    const Slot* s = slot(rank, newest);
+    post.sequence = newest;
+    post.call = s->call;
+    post.posted = absl::FromUnixNanos(s->posted_ns);
+    // The rank rewrites this slot (for newest + 2) only after posting newest + 1 in the other one:
+    // while neither moved on, the fields read belong to `newest`.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (std::max(slot(rank, 0)->sequence.load(std::memory_order_relaxed),
+                 slot(rank, 1)->sequence.load(std::memory_order_relaxed)) == newest) {
+      break;
+    }
+  }
+  return post;
 }
 
 void NodeBoard::Fail(const absl::Status& cause) {

@@ -43,6 +43,13 @@ struct BoardBuffers {
   uint64_t recv_offset = kNone;
 };
 
+// The newest collective a rank posted, for status reports.
+struct BoardPost {
+  uint64_t sequence = 0;  // 0: none yet
+  BoardCall call;
+  absl::Time posted;
+};
+
 class NodeBoard {
  public:
   static constexpr size_t kPayloadBytes = size_t{1} << 20;  // a slot's input capacity
@@ -78,8 +85,13 @@ class NodeBoard {
   void Finish(int rank, uint64_t sequence);
   absl::Status AwaitFinished(uint64_t sequence, absl::Time until,
                              const std::atomic<bool>* cancelled = nullptr) const;
-  // The ranks that did not post (or finish) `sequence` yet, for timeout messages: "2, rank 5".
-  std::string Missing(uint64_t sequence, bool finished = false) const;
+  // The ranks that did not post (or finish) `sequence` yet, for timeout messages: "2, rank 5";
+  // with `node_ranks` > 0 each names its node too (ranks numbered node by node): "2 (node 1)".
+  std::string Missing(uint64_t sequence, bool finished = false, int node_ranks = 0) const;
+
+  // What `rank` posted last, read while it may post again (a post landing meanwhile is read
+  // again, so that the fields belong together).
+  BoardPost LastPost(int rank) const;
 
   // Ends the board with `cause` (first call wins) and wakes everyone; by the daemon.
   void Fail(const absl::Status& cause);

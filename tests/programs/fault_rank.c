@@ -13,7 +13,8 @@
  *                        ("fault_rank: rank R: mismatch: MESSAGE"); the next all-reduce must
  *                        still succeed (the links stay clean)
  *   --sleep-rank R --sleep-ms MS --sleep-before-op K
- *                        rank R sleeps MS before all-reduce K (a rank that is behind)
+ *                        rank R sleeps MS before all-reduce K (a rank that is behind); K = 0:
+ *                        before creating its communicator (a rank that is late to join)
  *   --timeout-ms MS      waits for the id file and the other ranks (default 30000)
  *   --linger-ms MS       a rank whose all-reduce failed waits MS before it exits, so that a
  *                        launcher stopping the job does not cut the others' reports short
@@ -155,6 +156,11 @@ int main(int argc, char** argv) {
   ParseOptions(argc, argv, &o);
   setvbuf(stdout, NULL, _IOLBF, 0);
   g_rank = o.rank;
+  if (o.sleep_before_op == 0 && o.sleep_rank >= 0) {
+    const char* env_rank = getenv("ULTRACC_RANK");
+    const int me = o.embedded ? o.rank : env_rank != NULL ? atoi(env_rank) : -1;
+    if (me == o.sleep_rank) SleepMs(o.sleep_ms);
+  }
   ultraccComm_t comm = Init(&o);
   int rank = -1, nranks = 0;
   Check(ultraccCommUserRank(comm, &rank), "ultraccCommUserRank", comm);
