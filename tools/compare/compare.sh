@@ -126,21 +126,35 @@ done
 # Two emulated nodes on this host: all-reduce at the largest size, per inter-node transport,
 # against one node of the same chips per node and one node of as many chips in all (the same
 # memory traffic: on a host whose memory bandwidth the one-node run fills, twice the chips cost
-# about twice the time whatever the links).
+# about twice the time whatever the links). Over shm the nodes' ranks share memory and run as one
+# node's; "shm, not shared" keeps every collective between nodes in the daemons' engines
+# (ULTRACC_SHARE_HOST=0). Medians of the repeated runs, interleaved so that drift on a shared
+# host touches every line alike.
 echo "#"
-echo "# all-reduce at $max: 2 nodes x $chips chips on this host against one node"
-one=$(ultracc_run all_reduce 1 -b "$max" | tail -1 | awk '{ print $3 }')
-saved_chips=$chips; chips=$((2 * chips))
-same=$(ultracc_run all_reduce 1 -b "$max" | tail -1 | awk '{ print $3 }')
-chips=$saved_chips
+echo "# all-reduce at $max: 2 nodes x $chips chips on this host against one node, busbw medians of $repeat runs"
+runs=("1 1 -" "2 1 -" "1 2 shm 1" "1 2 shm 0" "1 2 tcp 1" "1 2 ofi 1")
+for ((r = 1; r <= repeat; r++)); do
+  for i in "${!runs[@]}"; do
+    set -- ${runs[$i]}
+    saved_chips=$chips; chips=$((chips * $1))
+    flags=(-b "$max")
+    [ "$3" = "-" ] || flags+=(--transport "$3")
+    [ "$3" != "ofi" ] || flags+=(--ofi-provider shm)
+    ULTRACC_SHARE_HOST="${4:-1}" ultracc_run all_reduce "$2" "${flags[@]}" | tail -1 |
+      awk '{ print $3 }' >>"$work/two.$i"
+    chips=$saved_chips
+  done
+done
+median_busbw() { sort -g "$work/two.$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+one=$(median_busbw 0)
+same=$(median_busbw 1)
 printf "# %-26s %10s %12s %12s\n" "run" "busbw" "x 1 node" "x same chips"
 printf "  %-26s %10.3f %12.2f %12s\n" "1 node x $chips" "$one" 1 "-"
 printf "  %-26s %10.3f %12s %12.2f\n" "1 node x $((2 * chips))" "$same" "-" 1
-for t in "shm" "tcp" "ofi shm"; do
-  set -- $t
-  flags=(--transport "$1"); [ $# -lt 2 ] || flags+=(--ofi-provider "$2")
-  two=$(ultracc_run all_reduce 2 -b "$max" "${flags[@]}" | tail -1 | awk '{ print $3 }')
-  awk -v t="2 x $chips over $t" -v two="$two" -v one="$one" -v same="$same" 'BEGIN {
+labels=("" "" "shm" "shm, not shared" "tcp" "ofi shm")
+for i in 2 3 4 5; do
+  awk -v t="2 x $chips over ${labels[$i]}" -v two="$(median_busbw "$i")" -v one="$one" \
+      -v same="$same" 'BEGIN {
     printf "  %-26s %10.3f %12.2f %12.2f\n", t, two, (one > 0 ? two / one : 0),
            (same > 0 ? two / same : 0) }'
 done

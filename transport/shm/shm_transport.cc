@@ -510,8 +510,10 @@ absl::Status ShmTransport::Connect(const std::vector<std::string>& addresses, ab
           parsed->host, ", this host ", s.token, "); shm reaches only members of one host"));
     }
     absl::StatusOr<::ultracc::shm::OwnedFd> fd = ::ultracc::shm::OpenProcessDescriptor(
-        parsed->pid, parsed->fd, absl::StrCat(s.Who(), ": the segment of peer rank ", index));
-    if (!fd.ok()) return fd.status();
+        parsed->pid, parsed->fd, absl::StrCat("the segment of peer rank ", index));
+    if (!fd.ok()) {
+      return absl::Status(fd.status().code(), absl::StrCat(s.Who(), ": ", fd.status().message()));
+    }
     absl::StatusOr<::ultracc::shm::SharedRegion> region =
         ::ultracc::shm::SharedRegion::Map(fd->Release(), bytes);
     if (!region.ok()) {
