@@ -2,6 +2,7 @@
 // rank's arena, within one node or across the nodes of one host; see node_job.h.
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,8 +21,8 @@ namespace {
 // `s` as the reason node `node` cannot share memory with the others.
 absl::Status Prefixed(int node, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat("node ", node,
-                                             " cannot share memory with the other "
-                                             "nodes' ranks: ",
+                                             " cannot share memory with the "
+                                             "other nodes' ranks: ",
                                              s.message()));
 }
 
