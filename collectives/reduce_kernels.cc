@@ -61,12 +61,14 @@ void ReduceInGroups(DataType type, RedOp op, void* out, absl::Span<const void* c
   const bool wide_sum =
       op == RedOp::kSum && (type == DataType::kFloat32 || type == DataType::kFloat64);
   if (!wide_sum || group <= 1 || group >= ins.size()) {
-    // ReduceMany reduces in place only into its first input.
+    // ReduceMany reduces in place only into its first input: a later one that `out` is moves
+    // first (a copy of the list only then).
+    auto aliased = std::find(ins.begin() + 1, ins.end(), out);
+    if (aliased == ins.end()) return ReduceMany(type, op, out, ins, count);
     std::vector<const void*> ordered(ins.begin(), ins.end());
-    auto aliased = std::find(ordered.begin(), ordered.end(), out);
-    if (aliased != ordered.end()) std::rotate(ordered.begin(), aliased, aliased + 1);
-    ReduceMany(type, op, out, ordered, count);
-    return;
+    std::rotate(ordered.begin(), ordered.begin() + (aliased - ins.begin()),
+                ordered.begin() + (aliased - ins.begin()) + 1);
+    return ReduceMany(type, op, out, ordered, count);
   }
   // Blocks small enough that every run's partial stays in the first cache levels.
   constexpr size_t kBlockBytes = size_t{16} << 10;

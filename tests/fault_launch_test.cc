@@ -76,34 +76,15 @@ class FaultLaunchTest : public LaunchFixture {
   }
 };
 
-// Rank 3 stops between all-reduces: the others, meeting on the call board, name it and its node.
-TEST_F(FaultLaunchTest, StoppedRankTimesOutNamingIt) {
-  auto launcher = StartLoopingJob(1500);
-  ASSERT_NE(launcher, nullptr);
-  auto pids = AwaitPidFiles(kWorld, absl::Now() + kDeadline);
-  ASSERT_TRUE(pids.ok()) << pids.status() << launcher->Stderr();
-  ASSERT_TRUE(AwaitOps(*launcher, 0, 3)) << launcher->Stdout() << launcher->Stderr();
-  ASSERT_EQ(kill(pids->at(3).pid, SIGSTOP), 0);
-  const absl::Time stopped = absl::Now();
-  auto result = launcher->Wait(stopped + kDeadline);
-  ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_LT(absl::Now() - stopped, absl::Seconds(15));
-  EXPECT_EQ(result->exit_code, 1) << result->out << result->err;
-  auto lines = ::ultracc::testing::LinesByRank(result->out);
-  for (int r = 0; r < 3; ++r) {
-    SCOPED_TRACE(absl::StrCat("rank ", r));
-    const std::string all = absl::StrJoin(lines[r], "\n");
-    EXPECT_THAT(all, HasSubstr("failed: operation timed out (8)"));
-    EXPECT_THAT(all, HasSubstr("rank 3 (node 1) did not call it within 1500 ms"));
-  }
-  ExpectJobGone(*launcher, *pids, absl::Seconds(5));
-}
+class FaultLaunchStopTest : public FaultLaunchTest, public ::testing::WithParamInterface<bool> {};
 
-// The same through the daemons: rank 2, on the stopped rank's node, has already called the next
-// all-reduce, so its daemon names rank 3 to its own ranks and, in its timeout report, to the other
-// node.
-TEST_F(FaultLaunchTest, StoppedRankTimesOutNamingItBetweenDaemons) {
-  auto launcher = StartLoopingJob(1500, /*share_host=*/false);
+// Rank 3 stops between all-reduces and every other rank times out naming it. With shared memory
+// the others meet it on the call board, which names its node. Through the daemons, rank 2 (on the
+// stopped rank's node) has already called the next all-reduce, so its daemon names rank 3 to its
+// own ranks and, in its timeout report, to the other node.
+TEST_P(FaultLaunchStopTest, StoppedRankTimesOutNamingIt) {
+  const bool shared = GetParam();
+  auto launcher = StartLoopingJob(1500, shared);
   ASSERT_NE(launcher, nullptr);
   auto pids = AwaitPidFiles(kWorld, absl::Now() + kDeadline);
   ASSERT_TRUE(pids.ok()) << pids.status() << launcher->Stderr();
@@ -120,11 +101,21 @@ TEST_F(FaultLaunchTest, StoppedRankTimesOutNamingItBetweenDaemons) {
     SCOPED_TRACE(absl::StrCat("rank ", r));
     const std::string all = absl::StrJoin(lines[r], "\n");
     EXPECT_THAT(all, HasSubstr("failed: operation timed out (8)"));
-    EXPECT_THAT(all, HasSubstr(r == 2 ? absl::StrCat("rank 3 (pid ", pids->at(3).pid, ") on node 1")
-                                      : std::string("rank 3 (node 1) did not call it")));
+    if (shared) {
+      EXPECT_THAT(all, HasSubstr("rank 3 (node 1) did not call it within 1500 ms"));
+    } else {
+      EXPECT_THAT(all,
+                  HasSubstr(r == 2 ? absl::StrCat("rank 3 (pid ", pids->at(3).pid, ") on node 1")
+                                   : std::string("rank 3 (node 1) did not call it")));
+    }
   }
   ExpectJobGone(*launcher, *pids, absl::Seconds(5));
 }
+
+INSTANTIATE_TEST_SUITE_P(Sharing, FaultLaunchStopTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "shared_memory" : "through_daemons";
+                         });
 
 // Rank 3 (node 1) is late to create its communicator: the daemons, which answer the ranks of nodes
 // that share memory once all have joined, fail the job at the timeout, and the ranks that joined
@@ -146,7 +137,9 @@ TEST_F(FaultLaunchTest, RankThatNeverJoinsIsNamedToTheOthers) {
   for (int r = 0; r < 3; ++r) {
     SCOPED_TRACE(absl::StrCat("rank ", r));
     for (const std::string& line : lines[r]) {
-      if (line.find("failed") != std::string::npos) EXPECT_THAT(line, HasSubstr(why));
+      if (line.find("failed") != std::string::npos) {
+        EXPECT_THAT(line, HasSubstr(why));
+      }
     }
   }
 }

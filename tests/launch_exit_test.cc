@@ -4,6 +4,7 @@
 // the launch; and after each, no daemon, rank, socket or shared-memory name of the job remains.
 #include <signal.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -81,15 +82,28 @@ TEST_F(LaunchExitTest, KilledRankStopsTheJobWith128PlusSignal) {
 
 // A rank that leaves without finalizing fails its peers' collectives at once, with an error
 // naming it, rather than leaving them waiting for the timeout.
-class LaunchLostRankTest : public LaunchExitTest, public ::testing::WithParamInterface<bool> {};
+// A job shape and where its ranks meet, and what the survivors say about the lost rank there.
+struct LostRankCase {
+  const char* name;
+  int nodes;
+  int chips;
+  bool share_host;
+  const char* survivor_says;
+};
 
-// A rank of node 0 leaves without finalizing: the ranks of both nodes fail promptly naming it,
-// whether the nodes' ranks share memory (the daemon posts the cause on the shared call board) or
-// meet in the daemons (the engines' links carry it).
+void PrintTo(const LostRankCase& c, std::ostream* os) { *os << c.name; }
+
+class LaunchLostRankTest : public LaunchExitTest,
+                           public ::testing::WithParamInterface<LostRankCase> {};
+
+// Rank 1 leaves without finalizing: the others fail promptly naming it, whether the ranks share
+// memory (its daemon posts the cause on the call board, which in a two-node job both nodes' ranks
+// map) or meet in the daemons (the engines' links carry it).
 TEST_P(LaunchLostRankTest, LostRankFailsThePeersPromptly) {
+  const LostRankCase& c = GetParam();
   auto launcher =
-      StartJob(kNodes, kChips, {ULTRACC_ALLREDUCE_CHECK, "--quit-rank", "1", "--counts", "1000"},
-               {}, {{"ULTRACC_SHARE_HOST", GetParam() ? "1" : "0"}});
+      StartJob(c.nodes, c.chips, {ULTRACC_ALLREDUCE_CHECK, "--quit-rank", "1", "--counts", "1000"},
+               {}, {{"ULTRACC_SHARE_HOST", c.share_host ? "1" : "0"}});
   ASSERT_TRUE(launcher.ok()) << launcher.status();
   auto result = (*launcher)->Wait(absl::Now() + kStartDeadline);
   ASSERT_TRUE(result.ok()) << result.status();
@@ -98,34 +112,19 @@ TEST_P(LaunchLostRankTest, LostRankFailsThePeersPromptly) {
   EXPECT_NE(result->out.find("[1] allreduce_check: rank 1 leaves without finalizing"),
             std::string::npos)
       << result->out;
-  EXPECT_NE(result->out.find("[0] FAIL rank 0: count 1000"), std::string::npos) << result->out;
+  EXPECT_NE(result->out.find(c.survivor_says), std::string::npos) << result->out;
   EXPECT_NE(result->out.find("rank 1 (pid"), std::string::npos) << result->out;
   EXPECT_NE(result->out.find("disconnected before finalizing"), std::string::npos) << result->out;
   ExpectJobGone(**launcher, {});
 }
 
-INSTANTIATE_TEST_SUITE_P(Sharing, LaunchLostRankTest, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& info) {
-                           return info.param ? "shared_memory" : "through_daemons";
-                         });
-
-// The same in a one-node job, whose ranks meet on the daemon's call board: the daemon posts the
-// cause there.
-TEST_F(LaunchExitTest, LostRankFailsTheRanksOfItsOneNodeJobPromptly) {
-  auto launcher = StartJob(1, 3, {ULTRACC_ALLREDUCE_CHECK, "--quit-rank", "1", "--counts", "1000"});
-  ASSERT_TRUE(launcher.ok()) << launcher.status();
-  auto result = (*launcher)->Wait(absl::Now() + kStartDeadline);
-  ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->exit_code, 1) << result->out << result->err;
-  EXPECT_LT(result->elapsed, kStopBound);
-  EXPECT_NE(result->out.find("[1] allreduce_check: rank 1 leaves without finalizing"),
-            std::string::npos)
-      << result->out;
-  EXPECT_NE(result->out.find("waited for the other ranks: rank 1 (pid"), std::string::npos)
-      << result->out;
-  EXPECT_NE(result->out.find("disconnected before finalizing"), std::string::npos) << result->out;
-  ExpectJobGone(**launcher, {});
-}
+INSTANTIATE_TEST_SUITE_P(
+    Sharing, LaunchLostRankTest,
+    ::testing::Values(
+        LostRankCase{"two_nodes_shared_memory", 2, 2, true, "[0] FAIL rank 0: count 1000"},
+        LostRankCase{"two_nodes_through_daemons", 2, 2, false, "[0] FAIL rank 0: count 1000"},
+        LostRankCase{"one_node", 1, 3, true, "waited for the other ranks: rank 1 (pid"}),
+    [](const ::testing::TestParamInfo<LostRankCase>& info) { return info.param.name; });
 
 class LaunchSignalTest : public LaunchExitTest, public ::testing::WithParamInterface<int> {};
 

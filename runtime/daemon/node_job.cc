@@ -90,16 +90,16 @@ proto::JobStatusReply NodeJob::Progress() const {
   const absl::Time now = absl::Now();
   // Ranks that share memory meet on the board, and the daemon sees only the collectives they hand
   // on to it: the board tells what each called last, answered once every rank posted it.
+  std::vector<submission::BoardPost> posts(board_.valid() ? board_.ranks() : 0);
   uint64_t all_posted = ~uint64_t{0};
-  if (board_.valid()) {
-    for (int r = 0; r < board_.ranks(); ++r) {
-      all_posted = std::min(all_posted, board_.LastPost(r).sequence);
-    }
+  for (size_t r = 0; r < posts.size(); ++r) {
+    posts[r] = board_.LastPost(static_cast<int>(r));
+    all_posted = std::min(all_posted, posts[r].sequence);
   }
   for (int l = 0; l < local_size(); ++l) {
     RankCalls calls = calls_[l];
-    if (board_.valid()) {
-      const submission::BoardPost post = board_.LastPost(first_rank() + l);
+    if (!posts.empty()) {
+      const submission::BoardPost& post = posts[first_rank() + l];
       if (post.sequence > calls.called) {
         const submission::BoardCall& c = post.call;
         calls.called = post.sequence;
@@ -261,9 +261,7 @@ void NodeJob::Fail(absl::Status cause) {
     // their deadlines; and no late message can land in a rank's buffers any more.
     if (transport_) transport_->Abort(cause);
     // Ranks still waiting for their answer get the cause as their answer.
-    for (const auto& session : sessions_) {
-      if (session != nullptr && session->connected) WelcomeLocked(session.get());
-    }
+    WelcomeAllLocked();
     board = board_;
   }
   // Ranks meeting on the call board (of every node sharing it) learn it there.

@@ -70,6 +70,8 @@ class NodeJob {
   // Answers `session`'s hello as welcome_ says (or with the job's failure); holds it while
   // welcome_ is undecided.
   void WelcomeLocked(RankSession* session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // WelcomeLocked for every connected rank (those already answered are left alone).
+  void WelcomeAllLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After the nodes connected, on the engine thread: decides whether the job's ranks share memory
   // (one node, or nodes that all run on this host over shm) and if so gathers the call board and
   // every rank's arena, from the other nodes' daemons too (node_job_sharing.cc); then answers

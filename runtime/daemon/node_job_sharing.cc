@@ -50,6 +50,12 @@ void NodeJob::WelcomeLocked(RankSession* session) {
   }
 }
 
+void NodeJob::WelcomeAllLocked() {
+  for (const auto& session : sessions_) {
+    if (session != nullptr && session->connected) WelcomeLocked(session.get());
+  }
+}
+
 bool NodeJob::NodesShareHost() const {
   // A transport named plain "shm" reaches every node through this host's memory; emulated links
   // and a forced algorithm ask for the node engine's schedule between nodes, so they keep it.
@@ -141,9 +147,7 @@ absl::Status NodeJob::ShareMemory() {
   if (nodes > 1 && !NodesShareHost()) {
     absl::MutexLock lock(&mu_);
     welcome_ = Welcome::kPlain;
-    for (const auto& session : sessions_) {
-      if (session != nullptr && session->connected) WelcomeLocked(session.get());
-    }
+    WelcomeAllLocked();
     return absl::OkStatus();
   }
   const absl::Time deadline = absl::Now() + options_.config.timeout;
@@ -213,9 +217,7 @@ absl::Status NodeJob::ShareMemory() {
   shared_arenas_ = std::move(arenas);
   shared_arena_bytes_ = std::move(arena_bytes);
   welcome_ = Welcome::kShared;
-  for (const auto& session : sessions_) {
-    if (session != nullptr && session->connected) WelcomeLocked(session.get());
-  }
+  WelcomeAllLocked();
   if (nodes > 1) {
     LogInfo(absl::StrCat("node ", options_.node_rank, ": the ", world,
                          " ranks of the job's nodes share this host's memory"));
